@@ -1,0 +1,1 @@
+"""Sub-commands of `ceasefire`, one module each (see `sim.cli`)."""
