@@ -1,0 +1,1 @@
+"""Data shipped with the package (the empirical reference table of real ceasefires)."""
