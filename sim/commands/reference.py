@@ -1,0 +1,217 @@
+"""`ceasefire reference`: how long did real ceasefires like this one last?
+
+Prints the empirical survival of a reference class drawn from the ETH/PRIO Civil
+Conflict Ceasefire Dataset (1989-2020): counts, median duration with its 95% CI,
+the share that broke down within 1, 7 and 14 days, and the Kaplan-Meier curve at a
+few times. Expiries, replacements and ceasefires still in force are censored, not
+counted as breakdowns.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+CLASS_CHOICES = {"1": 1, "2": 2, "3": 3, "definitive": 3}
+UNKNOWN_CHOICES = ("exclude", "breakdown", "censor")
+
+
+def register(subparsers: Any) -> None:
+    """Add the `reference` sub-command."""
+    parser = subparsers.add_parser(
+        "reference",
+        help="empirical survival of real ceasefires (ETH/PRIO 1989-2020) like this one",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--country", help="country name contains this (e.g. Syria)")
+    parser.add_argument(
+        "--country-exact", action="store_true", help="match --country as the whole name"
+    )
+    parser.add_argument("--mediator", help="a mediator's name contains this (e.g. Russia)")
+    parser.add_argument(
+        "--mediated",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="only mediated (--mediated) or unmediated (--no-mediated) ceasefires",
+    )
+    parser.add_argument(
+        "--written",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="only written (--written) or unwritten (--no-written) ceasefires",
+    )
+    term = parser.add_mutually_exclusive_group()
+    term.add_argument(
+        "--fixed-term",
+        dest="fixed_term",
+        action="store_const",
+        const=True,
+        default=None,
+        help="only ceasefires with a fixed term",
+    )
+    term.add_argument(
+        "--open-ended",
+        dest="fixed_term",
+        action="store_const",
+        const=False,
+        help="only open-ended ceasefires",
+    )
+    parser.add_argument(
+        "--class",
+        dest="ceasefire_class",
+        choices=sorted(CLASS_CHOICES),
+        help="ETH/PRIO ceasefire_class code (3 = definitive)",
+    )
+    parser.add_argument(
+        "--enforcement",
+        type=int,
+        action="append",
+        metavar="CODE",
+        help="ETH/PRIO enforcement code to keep (repeatable)",
+    )
+    parser.add_argument(
+        "--purpose",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="purpose flag that must be set: humanitarian, peaceprocess, holiday, election, "
+        "other, unclear (repeatable)",
+    )
+    parser.add_argument("--since", type=int, metavar="YEAR", help="first start year")
+    parser.add_argument("--until", type=int, metavar="YEAR", help="last start year")
+    parser.add_argument(
+        "--exact-dates", action="store_true", help="leave out ceasefires with an imputed day"
+    )
+    parser.add_argument(
+        "--include-never-in-effect",
+        action="store_true",
+        help="count ceasefires declared but never in effect as breakdowns at day 0",
+    )
+    parser.add_argument(
+        "--unknown-endings",
+        choices=UNKNOWN_CHOICES,
+        default="exclude",
+        help="ceasefires whose ending is unclear: exclude (default), or count as "
+        "breakdown / censored (sensitivity bounds)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument("--plot", metavar="FILE.png", help="write the Kaplan-Meier curve here")
+    parser.set_defaults(func=run)
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:5.1f}%"
+
+
+def _days(x: float | None) -> str:
+    if x is None:
+        return "not reached"
+    return f"{x:g} days"
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    """The summary as readable text."""
+    lines = [
+        f"Reference class: {summary['filter_text']}",
+        "Source: ETH/PRIO Civil Conflict Ceasefire Dataset, ceasefires 1989-2020",
+        "",
+        f"Ceasefires used: {summary['n']}  (breakdowns {summary['events']}, "
+        f"censored {summary['censored']}: "
+        + ", ".join(f"{k} {v}" for k, v in summary["censored_by_reason"].items())
+        + ")",
+    ]
+    excluded = summary["excluded_by_reason"]
+    if excluded:
+        lines.append(
+            f"Left out: {sum(excluded.values())}  ("
+            + ", ".join(f"{k} {v}" for k, v in excluded.items())
+            + ")"
+        )
+    med = summary["median_days"]
+    ci = (
+        f"95% CI {_days(med['ci_low'])} to {_days(med['ci_high'])}"
+        if med["ci_low"] is not None or med["ci_high"] is not None
+        else "95% CI not available"
+    )
+    lines += ["", f"Median time to breakdown: {_days(med['estimate'])}  ({ci})", ""]
+    lines.append("Share broken down within (1 - KM survival, 95% CI):")
+    for row in summary["ending_within"]:
+        lines.append(
+            f"  {row['days']:>4g} days ({row['hours']:>4g} h): {_pct(row['share'])}  "
+            f"({_pct(row['ci_low']).strip()} to {_pct(row['ci_high']).strip()})"
+        )
+    lines += ["", "Kaplan-Meier survival:", "      days   survival   95% CI            at risk"]
+    for row in summary["survival"]:
+        lines.append(
+            f"  {row['days']:>8g}   {_pct(row['survival'])}    "
+            f"{_pct(row['ci_low'])} - {_pct(row['ci_high'])}   {row['at_risk']:>7d}"
+        )
+    lines += [""] + [f"Note: {note}" for note in summary["notes"]]
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the reference class's survival (and optionally plot it)."""
+    import json
+
+    from sim.errors import UserError
+    from sim.reference import ReferenceFilter, reference_class, summarize
+
+    filt = ReferenceFilter(
+        country=args.country,
+        country_exact=args.country_exact,
+        mediator=args.mediator,
+        mediated=args.mediated,
+        written=args.written,
+        fixed_term=args.fixed_term,
+        ceasefire_class=CLASS_CHOICES[args.ceasefire_class] if args.ceasefire_class else None,
+        enforcement=tuple(args.enforcement) if args.enforcement else None,
+        purposes=tuple(args.purpose),
+        since=args.since,
+        until=args.until,
+        exact_dates_only=args.exact_dates,
+        include_never_in_effect=args.include_never_in_effect,
+        unknown_endings=args.unknown_endings,
+    )
+    if args.country_exact and args.country is None:
+        raise UserError("--country-exact needs --country")
+    ref = reference_class(filt)
+    summary = summarize(ref)
+    if args.plot:
+        _plot(ref, args.plot)
+        summary["plot"] = args.plot
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print(format_summary(summary))
+        if args.plot:
+            print(f"\nPlot written to {args.plot}")
+    return 0
+
+
+def _plot(ref: Any, path: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sim.errors import UserError
+    from sim.reference import plot_reference
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    plot_reference(ax, ref, in_hours=False, max_time=90)
+    ax.axvline(14, color="0.7", linewidth=0.8)
+    ax.set_xlabel("days since the ceasefire took effect")
+    ax.set_ylabel("share still holding (Kaplan-Meier)")
+    ax.set_ylim(0, 1.02)
+    ax.set_xlim(0, 90)
+    ax.set_title("Real ceasefires, ETH/PRIO 1989-2020 (first 90 days)")
+    ax.legend(loc="lower left", fontsize=8)
+    fig.tight_layout()
+    try:
+        fig.savefig(path, dpi=120)
+    except OSError as error:
+        raise UserError(f"cannot write the plot: {error}", file=path) from error
+    finally:
+        plt.close(fig)
