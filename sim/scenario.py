@@ -1,0 +1,630 @@
+"""Load and validate scenario, mediator and variant files.
+
+A scenario is a TOML file (for example `scenarios/daraa_2021.toml`); mediators
+are TOML files in the `mediators/` folder beside it and variants (named
+interventions, overlays of parameter changes) in `variants/`. Everything is
+checked before any simulation starts: unknown keys, wrong types, values out of
+range, missing files. Every error names the file, the key and what was
+expected, as a `sim.errors.UserError`.
+
+The loaded result is one frozen `Scenario` object that carries its mediators,
+the applied variants and overrides, and the text and hash of every file read,
+so a batch can record exactly what made it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from sim.errors import UserError
+from sim.schema import (
+    MEDIATOR_LISTS,
+    MEDIATOR_PARAMS,
+    MEDIATOR_STRINGS,
+    SCENARIO_LISTS,
+    SCENARIO_PARAMS,
+    SCENARIO_STRINGS,
+    VARIANT_STRINGS,
+    Param,
+)
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SCENARIO = PACKAGE_ROOT / "scenarios" / "daraa_2021.toml"
+
+# The [switch] table is optional: a scenario without it never switches mediator.
+_OPTIONAL_SECTIONS = {"switch"}
+_SWITCH_OFF: dict[str, Any] = {
+    "switch.enabled": False,
+    "switch.trust_below": 0.0,
+    "switch.unpunished_at_least": 1_000_000,
+    "switch.delay_h": 0.0,
+}
+
+Value = float | int | bool
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file that was read, kept whole so results can record what made them."""
+
+    path: str
+    text: str
+    sha256: str
+
+    @classmethod
+    def read(cls, path: Path) -> SourceFile:
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            raise UserError("file not found", file=str(path)) from None
+        except OSError as error:
+            raise UserError(f"cannot read: {error.strerror}", file=str(path)) from None
+        return cls(
+            str(path), raw.decode("utf-8", errors="replace"), hashlib.sha256(raw).hexdigest()
+        )
+
+
+@dataclass(frozen=True)
+class Mediator:
+    """A mediator as loaded from its file (see `sim.schema.MEDIATOR_PARAMS`)."""
+
+    name: str
+    label: str
+    description: str
+    values: Mapping[str, Value]
+    provenance: Mapping[str, str]
+    source: SourceFile | None = None
+
+    def __getitem__(self, key: str) -> Value:
+        return self.values[key]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario with every mediator it may need.
+
+    Attributes:
+        name: short identifier (`scenario.name`).
+        title: one-line title.
+        values: every numeric and boolean parameter, by dotted path.
+        strings: labels and names, by dotted path.
+        default_mediators: the mediators compared when the user names none.
+        mediators: every loaded mediator, by name.
+        provenance: the source note of each number that carried one.
+        source: the scenario file as read.
+        variants: names of the variant overlays applied, in order.
+        overrides: `--set` overrides applied last, by dotted path.
+    """
+
+    name: str
+    title: str
+    values: Mapping[str, Value]
+    strings: Mapping[str, str]
+    default_mediators: tuple[str, ...]
+    mediators: Mapping[str, Mediator]
+    provenance: Mapping[str, str]
+    source: SourceFile
+    variants: tuple[SourceFile, ...] = ()
+    overrides: Mapping[str, Value] = field(default_factory=dict)
+    replacement_mediator: str | None = None
+
+    def __getitem__(self, key: str) -> Value:
+        return self.values[key]
+
+    def resolve_mediator(self, requested: str) -> str:
+        """The mediator a run asked to start with `requested` actually starts with.
+
+        A variant may replace the mediator (the "no mediator" intervention does).
+        """
+        return self.replacement_mediator or requested
+
+    def with_mediators(self, names: Iterable[str]) -> Scenario:
+        """This scenario with the named mediators loaded too (from `mediators/` beside it)."""
+        missing = [n for n in names if n not in self.mediators]
+        if not missing:
+            return self
+        mediators_dir = Path(self.source.path).parent / "mediators"
+        loaded = dict(self.mediators)
+        for name in missing:
+            mediator = load_mediator(name, mediators_dir)
+            loaded[mediator.name] = mediator
+        new = replace(self, mediators=MappingProxyType(loaded))
+        # Overrides addressed to every mediator reach the newcomers too.
+        every = {k: v for k, v in self.overrides.items() if k.startswith("mediator.")}
+        if every:
+            _values, mediators = _apply_values(new, every, file="--set")
+            new = replace(new, mediators=MappingProxyType(mediators))
+        return new
+
+    def mediator(self, name: str) -> Mediator:
+        """The loaded mediator called `name`."""
+        try:
+            return self.mediators[name]
+        except KeyError:
+            known = ", ".join(sorted(self.mediators)) or "none"
+            raise UserError(f"unknown mediator '{name}' (loaded: {known})") from None
+
+    @property
+    def horizon_h(self) -> float:
+        return float(self.values["time.horizon_h"])
+
+    @property
+    def step_h(self) -> float:
+        return float(self.values["time.step_h"])
+
+    @property
+    def n_steps(self) -> int:
+        return round(self.horizon_h / self.step_h)
+
+    @property
+    def variant_names(self) -> tuple[str, ...]:
+        return tuple(Path(v.path).stem for v in self.variants)
+
+    def files(self) -> list[SourceFile]:
+        """Every file this scenario was built from: scenario, mediators, variants."""
+        mediator_files = [m.source for m in self.mediators.values() if m.source is not None]
+        return [self.source, *mediator_files, *self.variants]
+
+
+# --------------------------------------------------------------------------- parsing helpers
+
+
+def _parse_toml(source: SourceFile) -> dict[str, Any]:
+    try:
+        return tomllib.loads(source.text)
+    except tomllib.TOMLDecodeError as error:
+        raise UserError(f"not valid TOML: {error}", file=source.path) from None
+
+
+def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Flatten nested tables to dotted paths, keeping {value, source} leaves whole."""
+    flat: dict[str, Any] = {}
+    for key, item in table.items():
+        path = f"{prefix}{key}"
+        if isinstance(item, dict) and not ("value" in item and set(item) <= {"value", "source"}):
+            flat.update(_flatten(item, f"{path}."))
+        else:
+            flat[path] = item
+    return flat
+
+
+def _coerce(value: Any, param: Param, *, file: str, key: str) -> Value:
+    """Check type and range of one value; return it as the declared type."""
+    if param.kind == "bool":
+        if not isinstance(value, bool):
+            raise UserError(f"expected {param.expected()}, got {value!r}", file=file, key=key)
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise UserError(f"expected {param.expected()}, got {value!r}", file=file, key=key)
+    if param.kind == "int":
+        if isinstance(value, float) and not value.is_integer():
+            raise UserError(f"expected {param.expected()}, got {value!r}", file=file, key=key)
+        value = int(value)
+    else:
+        value = float(value)
+    if (isinstance(value, float) and math.isnan(value)) or not param.accepts(value):
+        raise UserError(f"expected {param.expected()}, got {value!r}", file=file, key=key)
+    return value
+
+
+def _split_provenance(raw: Any, *, file: str, key: str, strict: bool) -> tuple[Any, str | None]:
+    if isinstance(raw, dict):
+        if "value" not in raw:
+            raise UserError(
+                'expected a value or a table { value = ..., source = "..." }', file=file, key=key
+            )
+        source = raw.get("source")
+        if source is not None and (not isinstance(source, str) or not source.strip()):
+            raise UserError("expected 'source' to be a non-empty string", file=file, key=key)
+        if strict and source is None:
+            raise UserError(
+                'has no provenance; expected { value = ..., source = "..." }', file=file, key=key
+            )
+        return raw["value"], source
+    if strict and not isinstance(raw, str | list):
+        raise UserError(
+            'has no provenance; expected { value = ..., source = "..." }', file=file, key=key
+        )
+    return raw, None
+
+
+@dataclass
+class _Parsed:
+    values: dict[str, Value] = field(default_factory=dict)
+    strings: dict[str, str] = field(default_factory=dict)
+    lists: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    provenance: dict[str, str] = field(default_factory=dict)
+
+
+def _parse_table(
+    flat: Mapping[str, Any],
+    *,
+    file: str,
+    params: Mapping[str, Param],
+    strings: Mapping[str, str],
+    lists: Mapping[str, str],
+    strict: bool,
+) -> _Parsed:
+    parsed = _Parsed()
+    for key, raw in flat.items():
+        if key in strings:
+            if not isinstance(raw, str):
+                raise UserError(f"expected a string, got {raw!r}", file=file, key=key)
+            parsed.strings[key] = raw
+        elif key in lists:
+            if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
+                raise UserError(f"expected a list of strings, got {raw!r}", file=file, key=key)
+            parsed.lists[key] = tuple(raw)
+        elif key in params:
+            value, note = _split_provenance(raw, file=file, key=key, strict=strict)
+            parsed.values[key] = _coerce(value, params[key], file=file, key=key)
+            if note:
+                parsed.provenance[key] = note
+        else:
+            raise UserError(
+                f"unknown key; {_suggest(key, [*params, *strings, *lists])}", file=file, key=key
+            )
+    return parsed
+
+
+def _suggest(key: str, known: Iterable[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(key, list(known), n=3, cutoff=0.6)
+    if close:
+        return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+    section = key.split(".")[0]
+    same_section = sorted(k for k in known if k.startswith(section + "."))
+    if same_section:
+        return "expected one of: " + ", ".join(same_section)
+    sections = sorted({k.split(".")[0] for k in known})
+    return "expected a key under one of: " + ", ".join(f"[{s}]" for s in sections)
+
+
+def _require_all(
+    parsed: _Parsed,
+    params: Mapping[str, Param],
+    *,
+    file: str,
+    optional: Mapping[str, Value] | None = None,
+) -> None:
+    optional = optional or {}
+    for key, param in params.items():
+        if key in parsed.values:
+            continue
+        if key in optional:
+            parsed.values[key] = optional[key]
+            continue
+        raise UserError(f"missing; expected {param.expected()}", file=file, key=key)
+
+
+# --------------------------------------------------------------------------- mediators
+
+
+def _mediator_path(name: str, mediators_dir: Path) -> Path:
+    if name.endswith(".toml") or "/" in name:
+        return Path(name)
+    return mediators_dir / f"{name}.toml"
+
+
+def load_mediator(name_or_path: str, mediators_dir: Path, *, strict: bool = False) -> Mediator:
+    """Load one mediator by name (a file in `mediators_dir`) or by path."""
+    path = _mediator_path(name_or_path, mediators_dir)
+    if not path.exists():
+        available = sorted(p.stem for p in mediators_dir.glob("*.toml"))
+        raise UserError(
+            f"unknown mediator '{name_or_path}': no file {path} "
+            f"(available: {', '.join(available) or 'none'})"
+        )
+    source = SourceFile.read(path)
+    flat = _flatten(_parse_toml(source))
+    parsed = _parse_table(
+        flat,
+        file=source.path,
+        params=MEDIATOR_PARAMS,
+        strings=MEDIATOR_STRINGS,
+        lists=MEDIATOR_LISTS,
+        strict=strict,
+    )
+    _require_all(parsed, MEDIATOR_PARAMS, file=source.path)
+    name = parsed.strings.get("mediator.name", path.stem)
+    if name != path.stem:
+        raise UserError(
+            f"expected the file's name '{path.stem}', got '{name}'",
+            file=source.path,
+            key="mediator.name",
+        )
+    return Mediator(
+        name=name,
+        label=parsed.strings.get("mediator.label", name.capitalize()),
+        description=parsed.strings.get("mediator.description", ""),
+        values=MappingProxyType(parsed.values),
+        provenance=MappingProxyType(parsed.provenance),
+        source=source,
+    )
+
+
+# --------------------------------------------------------------------------- overrides
+
+
+def parse_assignment(text: str) -> tuple[str, str]:
+    """Split a `KEY=VALUE` command-line assignment."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip() or not value.strip():
+        raise UserError(f"expected KEY=VALUE (for example actors.regime.base=-6), got '{text}'")
+    return key.strip(), value.strip()
+
+
+def _parse_literal(text: str) -> Any:
+    lowered = text.lower()
+    if lowered in {"true", "false"}:
+        return lowered == "true"
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def override_param(key: str, mediator_names: Iterable[str] = ()) -> Param:
+    """The declaration behind an override key, or a UserError saying what keys exist.
+
+    Keys are scenario paths (`actors.regime.base`), `mediator.<param>` (every
+    mediator in the run) or `mediators.<name>.<param>` (one mediator).
+    """
+    if key in SCENARIO_PARAMS:
+        return SCENARIO_PARAMS[key]
+    head, _, rest = key.partition(".")
+    if head == "mediator" and rest in MEDIATOR_PARAMS:
+        return MEDIATOR_PARAMS[rest]
+    if head == "mediators":
+        name, _, param = rest.partition(".")
+        if param in MEDIATOR_PARAMS:
+            if mediator_names and name not in set(mediator_names):
+                raise UserError(
+                    f"no mediator '{name}' in this run "
+                    f"(loaded: {', '.join(sorted(mediator_names))})",
+                    key=key,
+                )
+            return MEDIATOR_PARAMS[param]
+    known = [*SCENARIO_PARAMS, *(f"mediator.{p}" for p in MEDIATOR_PARAMS)]
+    raise UserError(f"no such parameter; {_suggest(key, known)}", key=key)
+
+
+def _apply_values(
+    scenario: Scenario, assignments: Mapping[str, Any], *, file: str
+) -> tuple[dict[str, Value], dict[str, Mediator]]:
+    values = dict(scenario.values)
+    mediator_values = {name: dict(m.values) for name, m in scenario.mediators.items()}
+    for key, raw in assignments.items():
+        param = override_param(key, scenario.mediators)
+        value = _coerce(
+            _parse_literal(raw) if isinstance(raw, str) else raw, param, file=file, key=key
+        )
+        head, _, rest = key.partition(".")
+        if key in SCENARIO_PARAMS:
+            values[key] = value
+        elif head == "mediator":
+            for per_mediator in mediator_values.values():
+                per_mediator[rest] = value
+        else:
+            name, _, param_key = rest.partition(".")
+            mediator_values[name][param_key] = value
+    mediators = {
+        name: replace(m, values=MappingProxyType(mediator_values[name]))
+        for name, m in scenario.mediators.items()
+    }
+    return values, mediators
+
+
+def apply_overrides(
+    scenario: Scenario, overrides: Mapping[str, Any], *, file: str = "--set"
+) -> Scenario:
+    """A copy of `scenario` with `overrides` applied, each validated like a file value."""
+    if not overrides:
+        return scenario
+    typed = {
+        key: _coerce(
+            _parse_literal(raw) if isinstance(raw, str) else raw,
+            override_param(key, scenario.mediators),
+            file=file,
+            key=key,
+        )
+        for key, raw in overrides.items()
+    }
+    values, mediators = _apply_values(scenario, typed, file=file)
+    new = replace(
+        scenario,
+        values=MappingProxyType(values),
+        mediators=MappingProxyType(mediators),
+        overrides=MappingProxyType({**scenario.overrides, **typed}),
+    )
+    _check_consistency(new, file=file)
+    return new
+
+
+# --------------------------------------------------------------------------- variants
+
+
+def _variant_path(name: str, variants_dir: Path) -> Path:
+    if name.endswith(".toml") or "/" in name:
+        return Path(name)
+    return variants_dir / f"{name}.toml"
+
+
+def _apply_variant(
+    scenario: Scenario, name: str, variants_dir: Path, mediators_dir: Path, *, strict: bool
+) -> tuple[Scenario, str | None]:
+    path = _variant_path(name, variants_dir)
+    if not path.exists():
+        available = sorted(p.stem for p in variants_dir.glob("*.toml"))
+        raise UserError(
+            f"unknown variant '{name}': no file {path} "
+            f"(available: {', '.join(available) or 'none'})"
+        )
+    source = SourceFile.read(path)
+    table = _parse_toml(source)
+    unknown = set(table) - {"variant", "set"}
+    if unknown:
+        raise UserError(
+            "unknown section; expected [variant] and [set]",
+            file=source.path,
+            key=sorted(unknown)[0],
+        )
+    header = table.get("variant", {})
+    if not isinstance(header, dict):
+        raise UserError("expected a table", file=source.path, key="variant")
+    replacement_mediator = None
+    for key, raw in header.items():
+        full = f"variant.{key}"
+        if full == "variant.mediator":
+            if not isinstance(raw, str):
+                raise UserError(
+                    f"expected a mediator name, got {raw!r}", file=source.path, key=full
+                )
+            replacement_mediator = raw
+        elif full not in VARIANT_STRINGS:
+            raise UserError(
+                "unknown key; expected name, description or mediator", file=source.path, key=full
+            )
+        elif not isinstance(raw, str):
+            raise UserError(f"expected a string, got {raw!r}", file=source.path, key=full)
+    assignments = {}
+    set_table = table.get("set", {})
+    if not isinstance(set_table, dict):
+        raise UserError("expected a table of KEY = value", file=source.path, key="set")
+    if replacement_mediator is not None and replacement_mediator not in scenario.mediators:
+        mediators = dict(scenario.mediators)
+        mediators[replacement_mediator] = load_mediator(replacement_mediator, mediators_dir)
+        scenario = replace(scenario, mediators=MappingProxyType(mediators))
+    for key, raw in set_table.items():
+        value, _note = _split_provenance(raw, file=source.path, key=f"set.{key}", strict=strict)
+        assignments[key] = value
+    try:
+        values, mediators = _apply_values(scenario, assignments, file=source.path)
+    except UserError as error:
+        if error.file is None:
+            raise UserError(str(error), file=source.path) from None
+        raise
+    new = replace(
+        scenario,
+        values=MappingProxyType(values),
+        mediators=MappingProxyType(mediators),
+        variants=(*scenario.variants, source),
+    )
+    _check_consistency(new, file=source.path)
+    return new, replacement_mediator
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+def _check_consistency(scenario: Scenario, *, file: str) -> None:
+    """Rules that involve more than one value."""
+    steps = scenario.horizon_h / scenario.step_h
+    if abs(steps - round(steps)) > 1e-9:
+        raise UserError(
+            f"expected a whole number of steps: horizon {scenario.horizon_h:g} h is not a "
+            f"multiple of the step {scenario.step_h:g} h",
+            file=file,
+            key="time.horizon_h",
+        )
+    if scenario.values["switch.enabled"]:
+        target = scenario.strings.get("switch.to")
+        if not target:
+            raise UserError(
+                "switch.enabled is true but no mediator is named; expected "
+                'switch.to = "<mediator>"',
+                file=file,
+                key="switch.to",
+            )
+        if target not in scenario.mediators:
+            raise UserError(f"unknown mediator '{target}' to switch to", file=file, key="switch.to")
+
+
+def load_scenario(
+    path: str | Path = DEFAULT_SCENARIO,
+    *,
+    mediators: Sequence[str] | None = None,
+    variants: Sequence[str] = (),
+    overrides: Mapping[str, Any] | None = None,
+    strict: bool = False,
+) -> Scenario:
+    """Load, validate and assemble a scenario.
+
+    Args:
+        path: the scenario TOML file.
+        mediators: mediators to load besides the scenario's defaults and its switch target;
+            names of files in `mediators/` beside the scenario, or paths.
+        variants: variant overlays (names of files in `variants/`, or paths), applied in order.
+        overrides: `KEY=VALUE` overrides by dotted path, applied after the variants.
+        strict: require a provenance note on every number.
+
+    Returns:
+        The validated `Scenario`.
+
+    Raises:
+        UserError: for any problem, naming the file, the key and what was expected.
+    """
+    path = Path(path)
+    source = SourceFile.read(path)
+    flat = _flatten(_parse_toml(source))
+    parsed = _parse_table(
+        flat,
+        file=source.path,
+        params=SCENARIO_PARAMS,
+        strings=SCENARIO_STRINGS,
+        lists=SCENARIO_LISTS,
+        strict=strict,
+    )
+    optional = _SWITCH_OFF if not any(k.startswith("switch.") for k in flat) else {}
+    _require_all(parsed, SCENARIO_PARAMS, file=source.path, optional=optional)
+    for key in ("scenario.name",):
+        if key not in parsed.strings:
+            raise UserError("missing; expected a string", file=source.path, key=key)
+    defaults = parsed.lists.get("scenario.mediators", ())
+    if not defaults:
+        raise UserError(
+            "missing; expected a non-empty list of mediator names",
+            file=source.path,
+            key="scenario.mediators",
+        )
+
+    mediators_dir = path.parent / "mediators"
+    wanted = [*defaults, *(mediators or ())]
+    if parsed.values.get("switch.enabled") and parsed.strings.get("switch.to"):
+        wanted.append(parsed.strings["switch.to"])
+    loaded: dict[str, Mediator] = {}
+    for name in wanted:
+        mediator = load_mediator(name, mediators_dir, strict=strict)
+        loaded.setdefault(mediator.name, mediator)
+
+    scenario = Scenario(
+        name=parsed.strings["scenario.name"],
+        title=parsed.strings.get("scenario.title", parsed.strings["scenario.name"]),
+        values=MappingProxyType(parsed.values),
+        strings=MappingProxyType(parsed.strings),
+        default_mediators=tuple(defaults),
+        mediators=MappingProxyType(loaded),
+        provenance=MappingProxyType(parsed.provenance),
+        source=source,
+    )
+    _check_consistency(scenario, file=source.path)
+    variants_dir = path.parent / "variants"
+    for variant in variants:
+        scenario, replacement = _apply_variant(
+            scenario, variant, variants_dir, mediators_dir, strict=strict
+        )
+        if replacement is not None:
+            scenario = replace(scenario, replacement_mediator=replacement)
+    return apply_overrides(scenario, overrides or {})
