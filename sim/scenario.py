@@ -20,7 +20,6 @@ import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 from sim.errors import UserError
@@ -48,6 +47,25 @@ _SWITCH_OFF: dict[str, Any] = {
 }
 
 Value = float | int | bool
+
+
+class ReadOnlyDict(dict):
+    """A read-only dict that, unlike `types.ReadOnlyDict`, pickles.
+
+    Scenarios travel to worker processes and Dask workers, so they must pickle.
+    """
+
+    def _readonly(self, *_args: Any, **_kwargs: Any) -> None:
+        raise TypeError("scenario values are read-only; use apply_overrides")
+
+    __setitem__ = __delitem__ = _readonly  # type: ignore[assignment]
+    clear = pop = popitem = setdefault = update = _readonly  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (ReadOnlyDict, (dict(self),))
+
+    def __hash__(self) -> int:  # frozen dataclasses holding it stay hashable-by-identity
+        return id(self)
 
 
 @dataclass(frozen=True)
@@ -135,12 +153,12 @@ class Scenario:
         for name in missing:
             mediator = load_mediator(name, mediators_dir)
             loaded[mediator.name] = mediator
-        new = replace(self, mediators=MappingProxyType(loaded))
+        new = replace(self, mediators=ReadOnlyDict(loaded))
         # Overrides addressed to every mediator reach the newcomers too.
         every = {k: v for k, v in self.overrides.items() if k.startswith("mediator.")}
         if every:
             _values, mediators = _apply_values(new, every, file="--set")
-            new = replace(new, mediators=MappingProxyType(mediators))
+            new = replace(new, mediators=ReadOnlyDict(mediators))
         return new
 
     def mediator(self, name: str) -> Mediator:
@@ -345,8 +363,8 @@ def load_mediator(name_or_path: str, mediators_dir: Path, *, strict: bool = Fals
         name=name,
         label=parsed.strings.get("mediator.label", name.capitalize()),
         description=parsed.strings.get("mediator.description", ""),
-        values=MappingProxyType(parsed.values),
-        provenance=MappingProxyType(parsed.provenance),
+        values=ReadOnlyDict(parsed.values),
+        provenance=ReadOnlyDict(parsed.provenance),
         source=source,
     )
 
@@ -421,7 +439,7 @@ def _apply_values(
             name, _, param_key = rest.partition(".")
             mediator_values[name][param_key] = value
     mediators = {
-        name: replace(m, values=MappingProxyType(mediator_values[name]))
+        name: replace(m, values=ReadOnlyDict(mediator_values[name]))
         for name, m in scenario.mediators.items()
     }
     return values, mediators
@@ -445,9 +463,9 @@ def apply_overrides(
     values, mediators = _apply_values(scenario, typed, file=file)
     new = replace(
         scenario,
-        values=MappingProxyType(values),
-        mediators=MappingProxyType(mediators),
-        overrides=MappingProxyType({**scenario.overrides, **typed}),
+        values=ReadOnlyDict(values),
+        mediators=ReadOnlyDict(mediators),
+        overrides=ReadOnlyDict({**scenario.overrides, **typed}),
     )
     _check_consistency(new, file=file)
     return new
@@ -506,7 +524,7 @@ def _apply_variant(
     if replacement_mediator is not None and replacement_mediator not in scenario.mediators:
         mediators = dict(scenario.mediators)
         mediators[replacement_mediator] = load_mediator(replacement_mediator, mediators_dir)
-        scenario = replace(scenario, mediators=MappingProxyType(mediators))
+        scenario = replace(scenario, mediators=ReadOnlyDict(mediators))
     for key, raw in set_table.items():
         value, _note = _split_provenance(raw, file=source.path, key=f"set.{key}", strict=strict)
         assignments[key] = value
@@ -518,8 +536,8 @@ def _apply_variant(
         raise
     new = replace(
         scenario,
-        values=MappingProxyType(values),
-        mediators=MappingProxyType(mediators),
+        values=ReadOnlyDict(values),
+        mediators=ReadOnlyDict(mediators),
         variants=(*scenario.variants, source),
     )
     _check_consistency(new, file=source.path)
@@ -612,11 +630,11 @@ def load_scenario(
     scenario = Scenario(
         name=parsed.strings["scenario.name"],
         title=parsed.strings.get("scenario.title", parsed.strings["scenario.name"]),
-        values=MappingProxyType(parsed.values),
-        strings=MappingProxyType(parsed.strings),
+        values=ReadOnlyDict(parsed.values),
+        strings=ReadOnlyDict(parsed.strings),
         default_mediators=tuple(defaults),
-        mediators=MappingProxyType(loaded),
-        provenance=MappingProxyType(parsed.provenance),
+        mediators=ReadOnlyDict(loaded),
+        provenance=ReadOnlyDict(parsed.provenance),
         source=source,
     )
     _check_consistency(scenario, file=source.path)
