@@ -1,0 +1,623 @@
+"""Comparisons between variants: tests, effect sizes and breakdowns.
+
+Two kinds of comparison are made for every pair of variants (a, b):
+
+* **Unpaired** (treat the two variants as independent samples): the log-rank
+  test on the survival curves, a Cox hazard ratio, and the difference in
+  survival at the horizon from the two Kaplan-Meier estimates.
+* **Paired** (use the common random numbers): run *i* of variant a and run *i*
+  of variant b saw the same random draws, so their outcomes are compared run by
+  run. McNemar's exact test on "survived the horizon" and the paired difference
+  in survival; the paired difference in restricted mean survival (hours held,
+  out of the horizon) with a t interval and Wilcoxon's signed-rank test. Pairing
+  removes the noise both variants share, so these tests are sharper when the
+  batch used common random numbers, as `ceasefire batch` does.
+
+Breakdowns per variant: shares of collapse causes among collapsed runs and of
+the first violator among runs with a violation (Wilson intervals), and the mean
+number of violations per actor (t intervals).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import asdict, dataclass, field
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.analysis.style import ACTORS, CAUSES
+from sim.analysis.survival import SurvivalAnalysis, VariantSurvival
+
+
+def _z(level: float) -> float:
+    return float(stats.norm.ppf(0.5 + level / 2))
+
+
+def holm(pvalues: list[float]) -> list[float]:
+    """Holm's step-down adjustment of p-values (controls the family-wise error).
+
+    The k-th smallest p-value (k = 1..m) is multiplied by (m - k + 1), then the
+    adjusted values are made non-decreasing in that order and capped at 1.
+
+    Args:
+        pvalues: Raw p-values, in any order.
+
+    Returns:
+        Adjusted p-values in the input order.
+    """
+    m = len(pvalues)
+    order = np.argsort(pvalues, kind="stable")
+    adjusted = np.empty(m)
+    running = 0.0
+    for rank, index in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * pvalues[index]))
+        adjusted[index] = running
+    return [float(p) for p in adjusted]
+
+
+# --------------------------------------------------------------------------- shares
+
+
+@dataclass(frozen=True)
+class Share:
+    """A proportion with its Wilson score interval.
+
+    Attributes:
+        category: What is counted (a cause or an actor key).
+        count: Runs in the category.
+        total: Runs it is a share of (collapsed runs, runs with a violation).
+        share: count / total, None when total is 0.
+        lower: Lower bound of the Wilson interval.
+        upper: Upper bound of the Wilson interval.
+    """
+
+    category: str
+    count: int
+    total: int
+    share: float | None
+    lower: float | None
+    upper: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {
+            "count": self.count,
+            "total": self.total,
+            "share": self.share,
+            "ci": [self.lower, self.upper],
+        }
+
+
+def wilson(count: int, total: int, *, category: str = "", level: float = 0.95) -> Share:
+    """Share `count / total` with its Wilson score interval (scipy's binomtest).
+
+    The Wilson interval keeps sensible bounds for shares near 0 or 1 and small
+    totals, where the normal (Wald) interval fails.
+    """
+    if total <= 0:
+        return Share(category, int(count), int(total), None, None, None)
+    interval = stats.binomtest(int(count), int(total)).proportion_ci(
+        confidence_level=level, method="wilson"
+    )
+    return Share(
+        category,
+        int(count),
+        int(total),
+        count / total,
+        float(interval.low),
+        float(interval.high),
+    )
+
+
+def share_table(
+    runs: pd.DataFrame,
+    column: str,
+    categories: tuple[str, ...],
+    *,
+    among: pd.Series | None = None,
+    variants: list[str] | None = None,
+    level: float = 0.95,
+) -> dict[str, dict[str, Share]]:
+    """Shares of each category of `column` per variant, among a subset of runs.
+
+    Args:
+        runs: Validated runs table.
+        column: Column holding the category (e.g. `cause`, `first_violator`).
+        categories: Categories to report, in order; any others present in the
+            data are appended so nothing is silently dropped.
+        among: Boolean mask of the runs the shares are of (default: all runs).
+        variants: Variant labels in display order.
+        level: Confidence level.
+
+    Returns:
+        {variant: {category: Share}}.
+    """
+    subset = runs if among is None else runs[among]
+    present = [str(c) for c in pd.unique(subset[column].dropna()) if str(c) not in categories]
+    every = list(categories) + sorted(present)
+    labels = variants or sorted(pd.unique(runs["variant"]))
+    out: dict[str, dict[str, Share]] = {}
+    for label in labels:
+        values = subset.loc[subset["variant"] == label, column]
+        total = int(values.notna().sum())
+        counts = values.value_counts()
+        out[label] = {
+            c: wilson(int(counts.get(c, 0)), total, category=c, level=level) for c in every
+        }
+    return out
+
+
+# --------------------------------------------------------------------------- means
+
+
+@dataclass(frozen=True)
+class MeanEstimate:
+    """A mean with its t interval.
+
+    Attributes:
+        mean: Sample mean.
+        lower: Lower bound.
+        upper: Upper bound.
+        n: Sample size.
+    """
+
+    mean: float
+    lower: float
+    upper: float
+    n: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {"mean": self.mean, "ci": [self.lower, self.upper], "n": self.n}
+
+
+def mean_ci(values: np.ndarray, level: float = 0.95) -> MeanEstimate:
+    """Mean and Student-t confidence interval (a point when n < 2 or no spread)."""
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
+    n = len(values)
+    if n == 0:
+        return MeanEstimate(math.nan, math.nan, math.nan, 0)
+    mean = float(values.mean())
+    if n < 2:
+        return MeanEstimate(mean, mean, mean, n)
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * values.std(ddof=1) / math.sqrt(n))
+    return MeanEstimate(mean, mean - half, mean + half, n)
+
+
+def violations_per_actor(
+    runs: pd.DataFrame, variants: list[str] | None = None, level: float = 0.95
+) -> dict[str, dict[str, MeanEstimate]]:
+    """Mean violations per run by each actor, per variant: {variant: {actor: estimate}}."""
+    labels = variants or sorted(pd.unique(runs["variant"]))
+    return {
+        label: {
+            actor: mean_ci(runs.loc[runs["variant"] == label, f"violations_{actor}"], level)
+            for actor in ACTORS
+        }
+        for label in labels
+    }
+
+
+# --------------------------------------------------------------------------- pairs
+
+
+@dataclass(frozen=True)
+class PairedComparison:
+    """Run-by-run comparison of b against a using common random numbers.
+
+    Attributes:
+        n_pairs: Run indices present in both variants.
+        survived_both: Pairs where the truce held the horizon under both.
+        survived_a_only: Pairs where it held under a but collapsed under b.
+        survived_b_only: Pairs where it held under b but collapsed under a.
+        collapsed_both: Pairs where it collapsed under both.
+        mcnemar_exact_p: McNemar's exact test (two-sided binomial test of the
+            discordant pairs against 1/2) of "survived the horizon".
+        mcnemar_chi2_p: McNemar's chi-square test with continuity correction
+            (for reference; the exact p is the one to quote).
+        diff: Paired difference in survival at the horizon, p_b - p_a.
+        diff_ci: Its Wald interval for paired proportions.
+        rmst_diff_h: Mean of the paired differences min(T_b, H) - min(T_a, H),
+            i.e. the difference in restricted mean survival in hours.
+        rmst_diff_ci_h: Its Student-t interval.
+        wilcoxon_p: Wilcoxon signed-rank test of those paired differences
+            (None when every pair is tied).
+    """
+
+    n_pairs: int
+    survived_both: int
+    survived_a_only: int
+    survived_b_only: int
+    collapsed_both: int
+    mcnemar_exact_p: float
+    mcnemar_chi2_p: float
+    diff: float
+    diff_ci: tuple[float, float]
+    rmst_diff_h: float
+    rmst_diff_ci_h: tuple[float, float]
+    wilcoxon_p: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (tuples as lists)."""
+        out = asdict(self)
+        out["diff_ci"] = list(self.diff_ci)
+        out["rmst_diff_ci_h"] = list(self.rmst_diff_ci_h)
+        out["tests"] = {
+            "mcnemar_exact_p": "McNemar exact test (binomial on discordant pairs) of "
+            "survived-the-horizon, paired by run index",
+            "wilcoxon_p": "Wilcoxon signed-rank test of paired hours held (capped at the horizon)",
+        }
+        return out
+
+
+def paired_comparison(
+    runs_a: pd.DataFrame, runs_b: pd.DataFrame, level: float = 0.95
+) -> PairedComparison | None:
+    """Compare two variants run by run (same `run` index = same random numbers).
+
+    Args:
+        runs_a: Runs of variant a.
+        runs_b: Runs of variant b.
+        level: Confidence level.
+
+    Returns:
+        The paired comparison, or None when no run index is shared or the
+        horizons differ (then outcomes are not comparable run by run).
+    """
+    if runs_a["horizon_h"].max() != runs_b["horizon_h"].max():
+        return None
+    merged = runs_a[["run", "collapsed", "duration_h"]].merge(
+        runs_b[["run", "collapsed", "duration_h"]], on="run", suffixes=("_a", "_b")
+    )
+    n = len(merged)
+    if n == 0:
+        return None
+    held_a = ~merged["collapsed_a"].to_numpy(bool)
+    held_b = ~merged["collapsed_b"].to_numpy(bool)
+    a_only = int(np.sum(held_a & ~held_b))
+    b_only = int(np.sum(~held_a & held_b))
+    discordant = a_only + b_only
+    if discordant:
+        exact = float(stats.binomtest(b_only, discordant, 0.5).pvalue)
+        chi2 = (abs(b_only - a_only) - 1) ** 2 / discordant
+        chi2_p = float(stats.chi2.sf(chi2, 1))
+    else:
+        exact = chi2_p = 1.0
+    diff = (b_only - a_only) / n
+    # Wald interval for a difference of paired proportions (Agresti, Categorical
+    # Data Analysis, section 10.1): Var = ((b + c) - (b - c)^2 / n) / n^2.
+    variance = max(0.0, (discordant - (b_only - a_only) ** 2 / n) / n**2)
+    half = _z(level) * math.sqrt(variance)
+    # duration_h is min(T, horizon) for every run (censoring only at the horizon),
+    # so its paired mean difference is the paired difference in RMST.
+    delta = (merged["duration_h_b"] - merged["duration_h_a"]).to_numpy(float)
+    rmst = mean_ci(delta, level)
+    wilcoxon_p: float | None = None
+    if np.any(delta != 0):
+        wilcoxon_p = float(stats.wilcoxon(delta, zero_method="wilcox").pvalue)
+    return PairedComparison(
+        n_pairs=n,
+        survived_both=int(np.sum(held_a & held_b)),
+        survived_a_only=a_only,
+        survived_b_only=b_only,
+        collapsed_both=int(np.sum(~held_a & ~held_b)),
+        mcnemar_exact_p=exact,
+        mcnemar_chi2_p=chi2_p,
+        diff=float(diff),
+        diff_ci=(float(diff - half), float(diff + half)),
+        rmst_diff_h=rmst.mean,
+        rmst_diff_ci_h=(rmst.lower, rmst.upper),
+        wilcoxon_p=wilcoxon_p,
+    )
+
+
+def hazard_ratio(
+    durations_a: np.ndarray,
+    events_a: np.ndarray,
+    durations_b: np.ndarray,
+    events_b: np.ndarray,
+    level: float = 0.95,
+) -> tuple[float | None, tuple[float | None, float | None]]:
+    """Hazard ratio of b relative to a from a Cox model with one indicator.
+
+    lifelines' CoxPHFitter with Efron ties on a covariate that is 1 for b's runs.
+    Above 1: the truce collapses faster under b. The ratio summarises the whole
+    two weeks in one number and assumes it is constant in time; the survival
+    curves show whether that is fair.
+
+    Returns:
+        (ratio, (lower, upper)); Nones when it cannot be estimated (no events in
+        one variant, so the ratio is 0 or infinite).
+    """
+    if not np.any(events_a) or not np.any(events_b):
+        return None, (None, None)
+    from lifelines import CoxPHFitter
+    from lifelines.exceptions import ConvergenceError
+
+    frame = pd.DataFrame(
+        {
+            "T": np.concatenate([durations_a, durations_b]),
+            "E": np.concatenate([events_a, events_b]).astype(bool),
+            "b": np.concatenate([np.zeros(len(durations_a)), np.ones(len(durations_b))]),
+        }
+    )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fitter = CoxPHFitter(alpha=1 - level).fit(frame, "T", "E")
+    except ConvergenceError:
+        return None, (None, None)
+    row = fitter.summary.loc["b"]
+    bounds = [c for c in fitter.summary.columns if c.startswith("exp(coef) ")]
+    return float(row["exp(coef)"]), (float(row[bounds[0]]), float(row[bounds[1]]))
+
+
+@dataclass
+class PairComparison:
+    """Every comparison of variant b against variant a.
+
+    Attributes:
+        a: Reference variant (earlier in display order).
+        b: Compared variant.
+        logrank_chi2: Log-rank test statistic (1 degree of freedom).
+        logrank_p: Log-rank p-value (unpaired test of equal survival curves).
+        logrank_p_adjusted: Holm-adjusted p-value across all pairs (equal to
+            `logrank_p` when there are only two variants).
+        hazard_ratio: Cox hazard ratio of collapse under b relative to a.
+        hazard_ratio_ci: Its interval.
+        horizon_h: The horizon both are compared at (the smaller of the two).
+        p_survive_a: Kaplan-Meier survival at the horizon under a.
+        p_survive_b: The same under b.
+        diff: p_survive_b - p_survive_a (unpaired).
+        diff_ci: Normal interval from the two Greenwood variances.
+        rmst_a_h: Restricted mean survival under a (hours).
+        rmst_b_h: The same under b.
+        paired: Run-by-run comparison, when runs are paired.
+        level: Confidence level.
+    """
+
+    a: str
+    b: str
+    logrank_chi2: float
+    logrank_p: float
+    logrank_p_adjusted: float
+    hazard_ratio: float | None
+    hazard_ratio_ci: tuple[float | None, float | None]
+    horizon_h: float
+    p_survive_a: float
+    p_survive_b: float
+    diff: float
+    diff_ci: tuple[float, float]
+    rmst_a_h: float
+    rmst_b_h: float
+    paired: PairedComparison | None = None
+    level: float = 0.95
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict; names which test each p-value comes from."""
+        key = f"{self.horizon_h:g}h"
+        return {
+            "a": self.a,
+            "b": self.b,
+            "logrank_chi2": self.logrank_chi2,
+            "logrank_p": self.logrank_p,
+            "logrank_p_adjusted": self.logrank_p_adjusted,
+            "hazard_ratio": self.hazard_ratio,
+            "hazard_ratio_ci": list(self.hazard_ratio_ci),
+            "horizon_h": self.horizon_h,
+            f"p_survive_{key}_a": self.p_survive_a,
+            f"p_survive_{key}_b": self.p_survive_b,
+            f"diff_p_survive_{key}": self.diff,
+            f"diff_p_survive_{key}_ci": list(self.diff_ci),
+            "rmst_a_h": self.rmst_a_h,
+            "rmst_b_h": self.rmst_b_h,
+            "rmst_diff_h": self.rmst_b_h - self.rmst_a_h,
+            "paired": self.paired.to_dict() if self.paired else None,
+            "tests": {
+                "logrank_p": "log-rank test, unpaired, of equal survival curves",
+                "logrank_p_adjusted": "Holm-adjusted across all pairs",
+                "hazard_ratio": "Cox proportional hazards, b relative to a (above 1: "
+                "collapses faster under b)",
+                "diff": "difference of Kaplan-Meier survival at the horizon, b minus a, "
+                "Greenwood variances",
+            },
+        }
+
+    def sentence(self) -> str:
+        """The comparison in plain words, for reports."""
+        from sim.analysis.style import hours_and_days
+
+        low, high = (100 * x for x in self.diff_ci)
+        horizon = _horizon_words(self.horizon_h)
+        text = (
+            f"Under {self.b} the truce survives {horizon} in {100 * self.p_survive_b:.1f}% "
+            f"of runs against {100 * self.p_survive_a:.1f}% under {self.a} "
+            f"(difference {100 * self.diff:+.1f} points, {self.level:.0%} CI "
+            f"{low:+.1f} to {high:+.1f}; log-rank {format_p(self.logrank_p_adjusted)}"
+            f"{' after Holm correction' if self.logrank_p_adjusted != self.logrank_p else ''})."
+        )
+        text += (
+            f" On average it holds {hours_and_days(self.rmst_b_h)} of the first "
+            f"{self.horizon_h:g} h under {self.b} and {hours_and_days(self.rmst_a_h)} "
+            f"under {self.a}."
+        )
+        if self.hazard_ratio is not None:
+            low_hr, high_hr = self.hazard_ratio_ci
+            text += (
+                f" The hazard of collapse under {self.b} is {self.hazard_ratio:.2f} times "
+                f"that under {self.a} ({self.level:.0%} CI {low_hr:.2f} to {high_hr:.2f})."
+            )
+        if self.paired is not None:
+            p = self.paired
+            low_p, high_p = (100 * x for x in p.diff_ci)
+            text += (
+                f" Run by run (same random numbers), it held under {self.b} but not under "
+                f"{self.a} in {p.survived_b_only} runs and the reverse in {p.survived_a_only} "
+                f"of {p.n_pairs} (paired difference {100 * p.diff:+.1f} points, "
+                f"{low_p:+.1f} to {high_p:+.1f}; McNemar exact {format_p(p.mcnemar_exact_p)})."
+            )
+        return text
+
+
+def _horizon_words(horizon_h: float) -> str:
+    if horizon_h == 336:
+        return "the two weeks"
+    if horizon_h % 24 == 0:
+        return f"the {horizon_h / 24:g} days"
+    return f"the {horizon_h:g} hours"
+
+
+def format_p(p: float) -> str:
+    """`p < 0.001`, `p = 0.012`, `p = 0.43`: how p-values are quoted."""
+    if p < 0.001:
+        return "p < 0.001"
+    if p < 0.01:
+        return f"p = {p:.3f}"
+    return f"p = {p:.2f}"
+
+
+def compare_pair(
+    runs: pd.DataFrame,
+    a: VariantSurvival,
+    b: VariantSurvival,
+    *,
+    level: float = 0.95,
+) -> PairComparison:
+    """Compare two variants' time to collapse (unpaired and paired).
+
+    Args:
+        runs: Validated runs table holding both variants.
+        a: Survival of the reference variant.
+        b: Survival of the compared variant.
+        level: Confidence level.
+
+    Returns:
+        The comparison; `logrank_p_adjusted` equals `logrank_p` until
+        `compare_all` adjusts it.
+    """
+    from lifelines.statistics import logrank_test
+
+    from sim.analysis.survival import durations_and_events
+
+    runs_a = runs[runs["variant"] == a.variant]
+    runs_b = runs[runs["variant"] == b.variant]
+    t_a, e_a = durations_and_events(runs_a, "collapse")
+    t_b, e_b = durations_and_events(runs_b, "collapse")
+    test = logrank_test(t_a, t_b, event_observed_A=e_a, event_observed_B=e_b)
+    ratio, ratio_ci = hazard_ratio(t_a, e_a, t_b, e_b, level)
+    horizon = min(a.horizon_h, b.horizon_h)
+    s_a, s_b = a.survival_at(horizon), b.survival_at(horizon)
+    diff = s_b.p - s_a.p
+    half = _z(level) * math.sqrt(s_a.variance + s_b.variance)
+    from sim.analysis.survival import rmst_with_se
+
+    rmst_a = a.rmst_h if a.horizon_h == horizon else rmst_with_se(a.fitter, horizon)[0]
+    rmst_b = b.rmst_h if b.horizon_h == horizon else rmst_with_se(b.fitter, horizon)[0]
+    p_value = float(test.p_value)
+    return PairComparison(
+        a=a.variant,
+        b=b.variant,
+        logrank_chi2=float(test.test_statistic),
+        logrank_p=p_value,
+        logrank_p_adjusted=p_value,
+        hazard_ratio=ratio,
+        hazard_ratio_ci=ratio_ci,
+        horizon_h=horizon,
+        p_survive_a=s_a.p,
+        p_survive_b=s_b.p,
+        diff=diff,
+        diff_ci=(diff - half, diff + half),
+        rmst_a_h=rmst_a,
+        rmst_b_h=rmst_b,
+        paired=paired_comparison(runs_a, runs_b, level),
+        level=level,
+    )
+
+
+def compare_all(
+    runs: pd.DataFrame, survival: SurvivalAnalysis, *, level: float = 0.95
+) -> list[PairComparison]:
+    """Compare every pair of variants, Holm-adjusting the log-rank p-values.
+
+    Args:
+        runs: Validated runs table.
+        survival: Time-to-collapse survival per variant (gives the order and fits).
+        level: Confidence level.
+
+    Returns:
+        One comparison per pair (a before b in display order); empty with fewer
+        than two variants.
+    """
+    results = [
+        compare_pair(runs, survival[a], survival[b], level=level)
+        for a, b in combinations(survival.variants, 2)
+    ]
+    if len(results) > 1:
+        adjusted = holm([r.logrank_p for r in results])
+        for result, p in zip(results, adjusted, strict=True):
+            result.logrank_p_adjusted = p
+    return results
+
+
+@dataclass
+class Breakdown:
+    """What kills the truce and who breaks it first, per variant.
+
+    Attributes:
+        causes: {variant: {cause: Share}} among collapsed runs.
+        first_violator: {variant: {actor: Share}} among runs with a violation.
+        violations: {variant: {actor: MeanEstimate}} violations per run.
+        agreement: {variant: Share} of runs whose talks reached an agreement
+            (empty when the column is absent).
+    """
+
+    causes: dict[str, dict[str, Share]]
+    first_violator: dict[str, dict[str, Share]]
+    violations: dict[str, dict[str, MeanEstimate]]
+    agreement: dict[str, Share] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, dict[str, Any]]:
+        """{variant: {"causes": ..., "first_violator": ..., "violations": ...}}."""
+        out: dict[str, dict[str, Any]] = {}
+        for label in self.causes:
+            out[label] = {
+                "causes": {k: v.to_dict() for k, v in self.causes[label].items()},
+                "first_violator": {k: v.to_dict() for k, v in self.first_violator[label].items()},
+                "violations": {k: v.to_dict() for k, v in self.violations[label].items()},
+            }
+            if label in self.agreement:
+                out[label]["agreement"] = self.agreement[label].to_dict()
+        return out
+
+
+def breakdown(
+    runs: pd.DataFrame, variants: list[str] | None = None, level: float = 0.95
+) -> Breakdown:
+    """Cause shares, first-violator shares and violations per actor, per variant."""
+    labels = variants or sorted(pd.unique(runs["variant"]))
+    agreement: dict[str, Share] = {}
+    if "agreement" in runs.columns:
+        for label in labels:
+            values = runs.loc[runs["variant"] == label, "agreement"].fillna(False).astype(bool)
+            agreement[label] = wilson(int(values.sum()), len(values), category="agreement")
+    return Breakdown(
+        causes=share_table(
+            runs, "cause", CAUSES, among=runs["collapsed"], variants=labels, level=level
+        ),
+        first_violator=share_table(
+            runs,
+            "first_violator",
+            ACTORS,
+            among=runs["first_violator"].notna(),
+            variants=labels,
+            level=level,
+        ),
+        violations=violations_per_actor(runs, labels, level),
+        agreement=agreement,
+    )

@@ -1,0 +1,378 @@
+"""Survival of the truce per variant, with right-censoring at the horizon.
+
+A run that is still holding at `horizon_h` is right-censored there: we know it
+lasted at least that long, not when it would have collapsed. Every estimate here
+is a Kaplan-Meier (product-limit) estimate, which uses censored runs correctly;
+the plain mean or median of `duration_h` would not.
+
+Two endpoints are analysed the same way:
+
+* ``collapse``: time `duration_h`, event `collapsed`.
+* ``first_violation``: time `first_violation_h`, event "a violation happened".
+  A run without any violation is censored at `duration_h` (which equals the
+  horizon unless the truce ended without a violation, e.g. a mediator walkout).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from lifelines import KaplanMeierFitter
+from lifelines.utils import median_survival_times, restricted_mean_survival_time
+from scipy import stats
+
+Endpoint = Literal["collapse", "first_violation"]
+
+#: Fixed reporting times (hours): the first day, three days, a week; the horizon is added.
+REPORT_TIMES_H: tuple[float, ...] = (24.0, 72.0, 168.0)
+
+ENDPOINT_TITLES: dict[str, str] = {
+    "collapse": "time to collapse",
+    "first_violation": "time to first violation",
+}
+
+
+def survival_key(time_h: float) -> str:
+    """Name of the survival-probability field for a time: `p_survive_336h`."""
+    return f"p_survive_{time_h:g}h"
+
+
+def durations_and_events(runs: pd.DataFrame, endpoint: Endpoint) -> tuple[np.ndarray, np.ndarray]:
+    """Turn a runs table into (time, event observed) arrays for one endpoint.
+
+    Args:
+        runs: Validated runs (see `sim.analysis.load.validate_runs`).
+        endpoint: ``"collapse"`` or ``"first_violation"``.
+
+    Returns:
+        Durations in hours (float) and event indicators (bool); False = censored.
+    """
+    if endpoint == "collapse":
+        return runs["duration_h"].to_numpy(float), runs["collapsed"].to_numpy(bool)
+    if endpoint == "first_violation":
+        first = runs["first_violation_h"].to_numpy(float)
+        seen = ~np.isnan(first)
+        # No violation: we only know none happened while the truce was being
+        # observed, i.e. up to duration_h.
+        return np.where(seen, first, runs["duration_h"].to_numpy(float)), seen
+    raise ValueError(f"unknown endpoint {endpoint!r}")
+
+
+def _finite_or_none(value: float) -> float | None:
+    """JSON-friendly number: None for inf/NaN (a median that was not reached)."""
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+@dataclass(frozen=True)
+class SurvivalAt:
+    """Kaplan-Meier survival probability at one time with its confidence interval.
+
+    Attributes:
+        time_h: The time in hours.
+        p: Estimated probability that the truce still holds at `time_h`.
+        lower: Lower confidence bound (lifelines' exponential Greenwood interval).
+        upper: Upper confidence bound.
+        variance: Greenwood variance of `p` (used for differences between variants).
+    """
+
+    time_h: float
+    p: float
+    lower: float | None
+    upper: float | None
+    variance: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-Python dict (JSON-ready)."""
+        return {
+            "time_h": self.time_h,
+            "p": self.p,
+            "ci": [self.lower, self.upper],
+        }
+
+
+@dataclass
+class VariantSurvival:
+    """Survival estimates of one variant for one endpoint.
+
+    Attributes:
+        variant: The variant label.
+        endpoint: ``"collapse"`` or ``"first_violation"``.
+        n: Number of runs.
+        n_events: Runs whose event was observed (collapsed / had a violation).
+        horizon_h: The truce's stated length (largest `horizon_h` of the variant).
+        median_h: Median time to the event; None when not reached (more than
+            half of the runs are still event-free at the end of follow-up).
+        median_ci_h: 95% interval of the median from the pointwise survival
+            bands (lifelines `median_survival_times` on the CI frame); an
+            unreached bound is None.
+        at: Survival probabilities at the reporting times (24 h, 72 h, 168 h and
+            the horizon), in time order.
+        rmst_h: Restricted mean survival time up to the horizon: the expected
+            number of hours, out of the horizon, that the truce holds.
+        rmst_se_h: Standard error of `rmst_h`.
+        rmst_ci_h: Normal-approximation interval of `rmst_h`, clipped to [0, horizon].
+        level: Confidence level of every interval (0.95).
+        fitter: The fitted lifelines KaplanMeierFitter (for plots and more).
+    """
+
+    variant: str
+    endpoint: str
+    n: int
+    n_events: int
+    horizon_h: float
+    median_h: float | None
+    median_ci_h: tuple[float | None, float | None]
+    at: list[SurvivalAt]
+    rmst_h: float
+    rmst_se_h: float
+    rmst_ci_h: tuple[float, float]
+    level: float = 0.95
+    fitter: KaplanMeierFitter | None = field(default=None, repr=False, compare=False)
+
+    def survival_at(self, time_h: float) -> SurvivalAt:
+        """Survival at one time: a reported one if present, else computed from the fit."""
+        for item in self.at:
+            if math.isclose(item.time_h, time_h):
+                return item
+        if self.fitter is None:
+            raise KeyError(time_h)
+        return _survival_at(self.fitter, time_h)
+
+    @property
+    def p_survive_horizon(self) -> SurvivalAt:
+        """Survival at the horizon (the two weeks of the Daraa truce)."""
+        return self.survival_at(self.horizon_h)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict with `n`, `median_h`, `p_survive_<t>h`, `rmst_h` and intervals."""
+        out: dict[str, Any] = {
+            "n": self.n,
+            "n_events": self.n_events,
+            "horizon_h": self.horizon_h,
+            "median_h": self.median_h,
+            "median_ci_h": list(self.median_ci_h),
+        }
+        for item in self.at:
+            out[survival_key(item.time_h)] = item.p
+            out[survival_key(item.time_h) + "_ci"] = [item.lower, item.upper]
+        out["rmst_h"] = self.rmst_h
+        out["rmst_ci_h"] = list(self.rmst_ci_h)
+        out["rmst_se_h"] = self.rmst_se_h
+        return out
+
+
+def _step_value(frame: pd.DataFrame | pd.Series, time_h: float) -> Any:
+    """Value of a right-continuous step function (indexed by time) at `time_h`."""
+    position = frame.index.searchsorted(time_h, side="right") - 1
+    return frame.iloc[max(position, 0)]
+
+
+def greenwood_variance(fitter: KaplanMeierFitter, time_h: float) -> float:
+    """Greenwood's variance of the Kaplan-Meier estimate at `time_h`.
+
+    Var S(t) = S(t)^2 * sum_{t_i <= t} d_i / (n_i (n_i - d_i)).
+    Once S reaches 0 (everyone had the event) the variance is 0.
+    """
+    table = fitter.event_table
+    table = table[table.index <= time_h]
+    d = table["observed"].to_numpy(float)
+    n = table["at_risk"].to_numpy(float)
+    s = float(_step_value(fitter.survival_function_.iloc[:, 0], time_h))
+    if s <= 0.0:
+        return 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(d > 0, d / (n * (n - d)), 0.0)
+    return float(s * s * terms.sum())
+
+
+def _survival_at(fitter: KaplanMeierFitter, time_h: float) -> SurvivalAt:
+    p = float(_step_value(fitter.survival_function_.iloc[:, 0], time_h))
+    band = _step_value(fitter.confidence_interval_, time_h)
+    lower, upper = (_finite_or_none(v) for v in band.to_numpy(float))
+    return SurvivalAt(
+        time_h=float(time_h),
+        p=p,
+        lower=lower,
+        upper=upper,
+        variance=greenwood_variance(fitter, time_h),
+    )
+
+
+def rmst_with_se(fitter: KaplanMeierFitter, tau: float) -> tuple[float, float]:
+    """Restricted mean survival time up to `tau` and its standard error.
+
+    The point estimate is lifelines' `restricted_mean_survival_time` (area under
+    the Kaplan-Meier curve from 0 to tau). Its variance is the Greenwood-type
+    formula of Klein & Moeschberger (2003, section 4.5), the one R's survRM2 and
+    `print.survfit(rmean=)` use:
+
+        Var = sum_{t_i <= tau} A_i^2 d_i / (n_i (n_i - d_i)),  A_i = integral_{t_i}^{tau} S(u) du.
+
+    (lifelines' `return_variance=True` gives the variance of min(T, tau) in the
+    population, not of the estimate, so it is not used for the interval.)
+
+    Returns:
+        (rmst, standard error), both in hours.
+    """
+    rmst = float(restricted_mean_survival_time(fitter, t=tau))
+    curve = fitter.survival_function_.iloc[:, 0]
+    curve = curve[curve.index <= tau]
+    times = curve.index.to_numpy(float)
+    values = curve.to_numpy(float)
+    # Area of each step [t_j, t_{j+1}) cut at tau, then areas from each t_j to tau.
+    widths = np.diff(np.append(times, tau))
+    area_from = np.cumsum((values * widths)[::-1])[::-1]
+    table = fitter.event_table.reindex(times)
+    d = table["observed"].fillna(0).to_numpy(float)
+    n = table["at_risk"].fillna(0).to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # When n == d the curve drops to 0 and the remaining area is 0 too.
+        terms = np.where((d > 0) & (n > d), area_from**2 * d / (n * (n - d)), 0.0)
+    return rmst, float(math.sqrt(terms.sum()))
+
+
+def fit_variant(
+    variant: str,
+    durations: np.ndarray,
+    events: np.ndarray,
+    horizon_h: float,
+    *,
+    endpoint: str = "collapse",
+    times_h: tuple[float, ...] = REPORT_TIMES_H,
+    level: float = 0.95,
+) -> VariantSurvival:
+    """Fit Kaplan-Meier for one variant and summarise it.
+
+    Args:
+        variant: Label used for the fit (and plots).
+        durations: Hours to the event or to censoring.
+        events: True where the event was observed.
+        horizon_h: The truce's stated length; RMST is restricted to it and
+            survival is reported there too.
+        endpoint: Name of the endpoint (kept on the result).
+        times_h: Reporting times besides the horizon; those beyond it are dropped.
+        level: Confidence level.
+
+    Returns:
+        The summary, with the fitted `KaplanMeierFitter` attached.
+    """
+    fitter = KaplanMeierFitter(alpha=1 - level).fit(durations, events, label=variant)
+    median = _finite_or_none(fitter.median_survival_time_)
+    bounds = median_survival_times(fitter.confidence_interval_)
+    # The lower survival band crosses 0.5 first, so it gives the lower bound of the median.
+    median_ci = (_finite_or_none(bounds.iloc[0, 0]), _finite_or_none(bounds.iloc[0, 1]))
+    report = sorted({float(t) for t in times_h if t < horizon_h} | {float(horizon_h)})
+    rmst, se = rmst_with_se(fitter, horizon_h)
+    z = stats.norm.ppf(0.5 + level / 2)
+    return VariantSurvival(
+        variant=variant,
+        endpoint=endpoint,
+        n=len(durations),
+        n_events=int(np.sum(events)),
+        horizon_h=float(horizon_h),
+        median_h=median,
+        median_ci_h=median_ci,
+        at=[_survival_at(fitter, t) for t in report],
+        rmst_h=rmst,
+        rmst_se_h=se,
+        rmst_ci_h=(float(max(0.0, rmst - z * se)), float(min(horizon_h, rmst + z * se))),
+        level=level,
+        fitter=fitter,
+    )
+
+
+@dataclass
+class SurvivalAnalysis:
+    """Survival per variant for one endpoint (like a fitted lifelines model).
+
+    Attributes:
+        endpoint: ``"collapse"`` or ``"first_violation"``.
+        by_variant: Results keyed by variant label, in display order.
+    """
+
+    endpoint: str
+    by_variant: dict[str, VariantSurvival]
+
+    def __getitem__(self, variant: str) -> VariantSurvival:
+        return self.by_variant[variant]
+
+    def __iter__(self):
+        return iter(self.by_variant.values())
+
+    def __len__(self) -> int:
+        return len(self.by_variant)
+
+    @property
+    def variants(self) -> list[str]:
+        """Variant labels in display order."""
+        return list(self.by_variant)
+
+    def to_dict(self) -> dict[str, dict[str, Any]]:
+        """Per-variant JSON-ready dicts."""
+        return {label: result.to_dict() for label, result in self.by_variant.items()}
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per variant, flat columns (interval bounds as `_lower`/`_upper`)."""
+        rows = []
+        for label, result in self.by_variant.items():
+            row: dict[str, Any] = {"variant": label}
+            for key, value in result.to_dict().items():
+                if isinstance(value, list):
+                    row[key.removesuffix("_ci").removesuffix("_ci_h") + "_lower"] = value[0]
+                    row[key.removesuffix("_ci").removesuffix("_ci_h") + "_upper"] = value[1]
+                else:
+                    row[key] = value
+            rows.append(row)
+        return pd.DataFrame(rows).set_index("variant")
+
+
+def fit_survival(
+    runs: pd.DataFrame,
+    endpoint: Endpoint = "collapse",
+    *,
+    variants: list[str] | None = None,
+    times_h: tuple[float, ...] = REPORT_TIMES_H,
+    level: float = 0.95,
+) -> SurvivalAnalysis:
+    """Kaplan-Meier survival per variant, censoring at the horizon.
+
+    Args:
+        runs: Validated runs table.
+        endpoint: ``"collapse"`` (default) or ``"first_violation"``.
+        variants: Variant labels in display order (default: sorted labels).
+        times_h: Reporting times besides each variant's horizon.
+        level: Confidence level of every interval.
+
+    Returns:
+        A `SurvivalAnalysis` keyed by variant.
+
+    Example:
+        >>> import pandas as pd
+        >>> runs = pd.DataFrame({"variant": ["russia"] * 4, "horizon_h": 336.0,
+        ...     "duration_h": [10.0, 20.0, 336.0, 336.0],
+        ...     "collapsed": [True, True, False, False]})
+        >>> fit_survival(runs)["russia"].median_h
+        20.0
+    """
+    labels = variants or sorted(pd.unique(runs["variant"].astype(str)))
+    results: dict[str, VariantSurvival] = {}
+    for label in labels:
+        group = runs[runs["variant"].astype(str) == label]
+        if group.empty:
+            continue
+        durations, events = durations_and_events(group, endpoint)
+        results[label] = fit_variant(
+            label,
+            durations,
+            events,
+            float(group["horizon_h"].max()),
+            endpoint=endpoint,
+            times_h=times_h,
+            level=level,
+        )
+    return SurvivalAnalysis(endpoint=endpoint, by_variant=results)

@@ -1,0 +1,77 @@
+"""`ceasefire compare DIR`: survival per variant and tests between variants."""
+
+from __future__ import annotations
+
+import argparse
+
+DESCRIPTION = """\
+Read a batch folder (DIR/runs.parquet and DIR/manifest.json) and print, per
+variant, Kaplan-Meier survival of the truce (runs that hold to the horizon are
+censored): median time to collapse, the share still holding at 1, 3, 7 days
+and at the horizon, the restricted mean survival time; the same for time to
+the first violation; then for every pair of variants the log-rank test (Holm-
+adjusted when there are more than two), the Cox hazard ratio, the difference in
+survival at the horizon, and paired tests that use the common random numbers
+(McNemar's exact test, Wilcoxon's signed-rank test); and the causes of collapse,
+first violators and violations per actor with 95% intervals.
+
+A comparison needs at least two variants: on a batch with one variant this
+command stops with status 2 unless --single is given, which prints the single
+variant's survival instead."""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `compare` sub-command."""
+    parser = subparsers.add_parser(
+        "compare",
+        help="compare mediators/variants of a batch: survival, tests, causes",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("dir", metavar="DIR", help="batch results folder")
+    parser.add_argument(
+        "--json", action="store_true", help="print the results as JSON instead of tables"
+    )
+    parser.add_argument(
+        "--plots",
+        action="store_true",
+        help="also write the figures to DIR/figures/ (PNG and SVG)",
+    )
+    parser.add_argument(
+        "--single",
+        action="store_true",
+        help="accept a batch with a single variant (print its survival, no comparison) "
+        "instead of stopping with status 2",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Analyse DIR and print tables or JSON; exit status 2 on bad input."""
+    from sim.analysis import analyse
+    from sim.errors import UserError
+
+    analysis = analyse(args.dir)
+    if not analysis.can_compare and not args.single:
+        raise UserError(
+            f"a comparison needs at least two variants, but this batch has only "
+            f"{analysis.variants[0]!r}; run a batch with two or more mediators "
+            "(e.g. --mediator russia --mediator turkey), or pass --single to see its survival",
+            file=str(args.dir),
+        )
+    if args.json:
+        print(analysis.to_json())
+    else:
+        print(analysis.format_table())
+    if args.plots:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from pathlib import Path
+
+        from sim.analysis.plots import write_figures
+
+        paths = write_figures(analysis, Path(args.dir) / "figures")
+        if not args.json:  # keep --json output parseable
+            print(f"\nFigures written to {Path(args.dir) / 'figures'} ({len(paths)} files).")
+    return 0
