@@ -619,12 +619,19 @@ def load_scenario(
         )
 
     mediators_dir = path.parent / "mediators"
-    wanted = [*defaults, *(mediators or ())]
+    # Each mediator with the key that asked for it, so an error can point there.
+    wanted = [(name, "scenario.mediators") for name in defaults]
+    wanted += [(name, None) for name in mediators or ()]
     if parsed.values.get("switch.enabled") and parsed.strings.get("switch.to"):
-        wanted.append(parsed.strings["switch.to"])
+        wanted.append((parsed.strings["switch.to"], "switch.to"))
     loaded: dict[str, Mediator] = {}
-    for name in wanted:
-        mediator = load_mediator(name, mediators_dir, strict=strict)
+    for name, asked_by in wanted:
+        try:
+            mediator = load_mediator(name, mediators_dir, strict=strict)
+        except UserError as error:
+            if error.file is not None or asked_by is None:
+                raise
+            raise UserError(str(error), file=source.path, key=asked_by) from None
         loaded.setdefault(mediator.name, mediator)
 
     scenario = Scenario(
