@@ -319,7 +319,7 @@ class CeasefireModel(mesa.Model):
         if due.any():
             worlds = np.flatnonzero(due)
             mediator.switch_to(worlds, target)
-            self.switch_at[worlds] = -np.inf  # switched: never again
+            self.switch_at[worlds] = np.inf  # done: the new mediator is now `target`
             self.outcomes["switch_h"][self.world[worlds]] = hour
             if self.trace_on and due[0] and self.world[0] == 0:
                 self._event(
