@@ -157,3 +157,16 @@ def test_to_frame_has_one_row_per_variant():
     assert list(frame.index) == ["russia", "turkey"]
     for column in ("n", "median_h", "p_survive_336h", "p_survive_336h_lower", "rmst_h"):
         assert column in frame.columns
+
+
+def test_interval_at_the_edges_is_wilson_not_a_point():
+    # No collapse in 300 runs: S = 1 and the Greenwood band is the point [1, 1]; the
+    # binomial (Wilson) interval for 300/300 is [1 - z^2 / (n + z^2), 1] = [0.98736, 1].
+    durations = np.full(300, HORIZON)
+    result = fit_variant("calm", durations, np.zeros(300, bool), HORIZON)
+    item = result.p_survive_horizon
+    z2 = 1.959963984540054**2
+    assert item.p == 1.0
+    assert item.lower == pytest.approx(1 - z2 / (300 + z2))
+    assert item.upper == pytest.approx(1.0)
+    assert result.median_h is None and result.rmst_h == pytest.approx(HORIZON)

@@ -326,10 +326,16 @@ def hazard_ratio(
 ) -> tuple[float | None, tuple[float | None, float | None]]:
     """Hazard ratio of b relative to a from a Cox model with one indicator.
 
-    lifelines' CoxPHFitter with Efron ties on a covariate that is 1 for b's runs.
+    lifelines' CoxPHFitter (Efron ties) on a covariate that is 1 for b's runs.
     Above 1: the truce collapses faster under b. The ratio summarises the whole
     two weeks in one number and assumes it is constant in time; the survival
     curves show whether that is fair.
+
+    Runs are first collapsed into (time, event, variant) cells with frequency
+    weights: times are whole steps, so 2 x 100,000 runs become a few hundred rows
+    and the fit takes milliseconds instead of seconds. lifelines' weighted Efron
+    correction differs slightly from the unweighted one with many ties (in tests,
+    by well under a tenth of the standard error of the log ratio).
 
     Returns:
         (ratio, (lower, upper)); Nones when it cannot be estimated (no events in
@@ -347,10 +353,11 @@ def hazard_ratio(
             "b": np.concatenate([np.zeros(len(durations_a)), np.ones(len(durations_b))]),
         }
     )
+    cells = frame.groupby(["T", "E", "b"]).size().rename("weight").reset_index()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fitter = CoxPHFitter(alpha=1 - level).fit(frame, "T", "E")
+            fitter = CoxPHFitter(alpha=1 - level).fit(cells, "T", "E", weights_col="weight")
     except ConvergenceError:
         return None, (None, None)
     row = fitter.summary.loc["b"]
@@ -380,6 +387,8 @@ class PairComparison:
         rmst_b_h: The same under b.
         paired: Run-by-run comparison, when runs are paired.
         level: Confidence level.
+        holm_adjusted: True when `logrank_p_adjusted` was Holm-adjusted over
+            several pairs.
     """
 
     a: str
@@ -398,6 +407,7 @@ class PairComparison:
     rmst_b_h: float
     paired: PairedComparison | None = None
     level: float = 0.95
+    holm_adjusted: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict; names which test each p-value comes from."""
@@ -440,7 +450,7 @@ class PairComparison:
             f"of runs against {100 * self.p_survive_a:.1f}% under {self.a} "
             f"(difference {100 * self.diff:+.1f} points, {self.level:.0%} CI "
             f"{low:+.1f} to {high:+.1f}; log-rank {format_p(self.logrank_p_adjusted)}"
-            f"{' after Holm correction' if self.logrank_p_adjusted != self.logrank_p else ''})."
+            f"{' after Holm correction' if self.holm_adjusted else ''})."
         )
         text += (
             f" On average it holds {hours_and_days(self.rmst_b_h)} of the first "
@@ -562,6 +572,7 @@ def compare_all(
         adjusted = holm([r.logrank_p for r in results])
         for result, p in zip(results, adjusted, strict=True):
             result.logrank_p_adjusted = p
+            result.holm_adjusted = True
     return results
 
 

@@ -50,6 +50,8 @@ def fmt_hours(hours: float | None) -> str:
 def fmt_median(result: VariantSurvival) -> str:
     """Median with its interval; an unreached bound says so."""
     low, high = result.median_ci_h
+    if result.median_h is None and low is None:
+        return f"not reached [beyond {result.horizon_h:g} h]"
     bounds = (
         f"{low:.0f}–{high:.0f} h"
         if low is not None and high is not None

@@ -75,7 +75,9 @@ class SurvivalAt:
     Attributes:
         time_h: The time in hours.
         p: Estimated probability that the truce still holds at `time_h`.
-        lower: Lower confidence bound (lifelines' exponential Greenwood interval).
+        lower: Lower confidence bound (lifelines' exponential Greenwood interval;
+            Wilson's interval when that collapses to a point at S = 0 or 1 with no
+            censoring before `time_h`).
         upper: Upper confidence bound.
         variance: Greenwood variance of `p` (used for differences between variants).
     """
@@ -194,6 +196,18 @@ def _survival_at(fitter: KaplanMeierFitter, time_h: float) -> SurvivalAt:
     p = float(_step_value(fitter.survival_function_.iloc[:, 0], time_h))
     band = _step_value(fitter.confidence_interval_, time_h)
     lower, upper = (_finite_or_none(v) for v in band.to_numpy(float))
+    table = fitter.event_table
+    if (lower is None or upper is None or upper - lower < 1e-12) and not table.loc[
+        table.index < time_h, "censored"
+    ].any():
+        # The Greenwood band collapses to a point when S is 0 or 1 (no events, or
+        # all runs had one). With no censoring before time_h the estimate is a plain
+        # binomial share of runs, so use its Wilson interval instead.
+        n = int(table["at_risk"].iloc[0])
+        interval = stats.binomtest(round(p * n), n).proportion_ci(
+            confidence_level=1 - fitter.alpha, method="wilson"
+        )
+        lower, upper = float(interval.low), float(interval.high)
     return SurvivalAt(
         time_h=float(time_h),
         p=p,
