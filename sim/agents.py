@@ -58,9 +58,9 @@ class ArmedActor(mesa.Agent):
     def __init__(self, model: CeasefireModel, index: int) -> None:
         super().__init__(model)
         self.index = index
-        self.label = model.scenario.strings.get(f"actors.{self.key}.label", ACTOR_LABELS[self.key])
+        self.label = model.config.strings.get(f"actors.{self.key}.label", ACTOR_LABELS[self.key])
         self.params = {
-            name: float(model.scenario[f"actors.{self.key}.{name}"]) for name in ACTOR_PARAMS
+            name: float(model.config[f"actors.{self.key}.{name}"]) for name in ACTOR_PARAMS
         }
         n = model.n_worlds
         self.grievance = np.zeros(n)  # decayed count of violations suffered (drives retaliation)
@@ -77,11 +77,11 @@ class ArmedActor(mesa.Agent):
         mediator = model.mediator
         gain = p["base"] + p["early_fragility"] * ctx.fragility
         if p["objective"]:
-            relief = model.scenario["terms.objective_relief"]
+            relief = model.config["terms.objective_relief"]
             gain = gain + p["objective"] * (1.0 - relief * ctx.evacuated)
         if p["spoiling"]:
             gain = gain + p["spoiling"] * (
-                1.0 + model.scenario["terms.spoiler_urgency"] * ctx.progress
+                1.0 + model.config["terms.spoiler_urgency"] * ctx.progress
             )
         hold = p["truce_value"] + p["crossing_value"] * ctx.crossing_open
         fear = (
@@ -136,7 +136,7 @@ class MediatorAgent(mesa.Agent):
         super().__init__(model)
         self.names = mediator_names
         self.table = {
-            key: np.array([float(model.scenario.mediator(m)[key]) for m in mediator_names])
+            key: np.array([float(model.config.mediator(m)[key]) for m in mediator_names])
             for key in MEDIATOR_PARAMS
         }
         n = model.n_worlds
@@ -180,7 +180,7 @@ class MediatorAgent(mesa.Agent):
     def monitor_and_respond(self, hour: float, coverage: np.ndarray) -> None:
         """See pending violations (late, maybe never), blame someone, punish or not."""
         model = self.model
-        scenario = model.scenario
+        scenario = model.config
         rng = model.rng
         step_h = model.step_h
         detect_hour = self.values["conduct.monitoring"] + (

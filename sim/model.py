@@ -91,7 +91,8 @@ class CeasefireModel(mesa.Model):
                 mediators=[mediator] if mediator else None,
                 overrides=overrides,
             )
-        self.scenario = scenario
+        # Not `self.scenario`: Mesa 3.5 reserves that name for its own scenario objects.
+        self.config = scenario
         self.n_worlds = n_worlds
         self.step_h = scenario.step_h
         self.horizon_h = scenario.horizon_h
@@ -101,7 +102,7 @@ class CeasefireModel(mesa.Model):
         self._apply_world_params(scenario)
 
         start = scenario.resolve_mediator(mediator or scenario.default_mediators[0])
-        scenario = self.scenario = scenario.with_mediators([start])
+        scenario = self.config = scenario.with_mediators([start])
         names = list(dict.fromkeys([start, *scenario.mediators]))
         self.mediator_names = names
         self.regime = RegimeAgent(self, REGIME)
@@ -163,7 +164,7 @@ class CeasefireModel(mesa.Model):
         coverage = mediator.coverage(start)
         open_now = self.crossing_open.astype(float)
         ctx = StepContext(
-            fragility=float(np.exp(-start / self.scenario["time.fragility_tau_h"])),
+            fragility=float(np.exp(-start / self.config["time.fragility_tau_h"])),
             coverage=coverage,
             progress=0.5 * (self.evacuated + open_now),
             crossing_open=open_now,
@@ -203,8 +204,8 @@ class CeasefireModel(mesa.Model):
         return self.opposition.intensity
 
     def _record_violations(self, hour: float, violated: list[np.ndarray]) -> None:
-        decay_g = self.scenario["escalation.grievance_decay"] ** self.step_h
-        decay_e = self.scenario["escalation.intensity_decay"] ** self.step_h
+        decay_g = self.config["escalation.grievance_decay"] ** self.step_h
+        decay_e = self.config["escalation.intensity_decay"] ** self.step_h
         out = self.outcomes
         hit_opposition = violated[REGIME].astype(float) + violated[MILITIA]
         for actor, v in zip(self.armed, violated, strict=True):
@@ -230,14 +231,14 @@ class CeasefireModel(mesa.Model):
     def _update_terms(self, hour: float, regime_violated: np.ndarray) -> None:
         mediator = self.mediator
         was_open = self.crossing_open.copy()
-        due = hour >= self.scenario["terms.crossing_due_h"]
+        due = hour >= self.config["terms.crossing_due_h"]
         if due:
             # The mediator's pull over the regime, which holds the crossing, opens it.
             p_hour = mediator.values["conduct.delivery"] * mediator.leverage(REGIME)
             p = p_hour if self.step_h == 1.0 else 1.0 - (1.0 - p_hour) ** self.step_h
             opens = ~self.crossing_open & (self.rng.random(self.world.size) < p)
             self.crossing_open |= opens
-        reclose = self.scenario["terms.crossing_reclose"]
+        reclose = self.config["terms.crossing_reclose"]
         closes = self.crossing_open & regime_violated & (self.rng.random(self.world.size) < reclose)
         self.crossing_open &= ~closes
         self.crossing_hours += self.step_h * self.crossing_open
@@ -251,8 +252,8 @@ class CeasefireModel(mesa.Model):
             overdue = ~self.crossing_open
             loss = 1.0 - (1.0 - mediator.values["conduct.undelivered_loss_per_h"]) ** self.step_h
             cred[overdue] -= loss[overdue] * cred[overdue]
-        if hour >= self.scenario["terms.evacuation_start_h"]:
-            rate = self.scenario["terms.evacuation_rate_per_h"]
+        if hour >= self.config["terms.evacuation_start_h"]:
+            rate = self.config["terms.evacuation_rate_per_h"]
             self.evacuated = min(1.0, self.evacuated + rate * self.step_h)
         if self.trace_on and self.world.size and self.world[0] == 0:
             if self.crossing_open[0] and not was_open[0]:
@@ -261,7 +262,7 @@ class CeasefireModel(mesa.Model):
                 self._event(hour, "regime", "crossing closed", "regime forces close it again")
             elif (
                 due
-                and hour - self.step_h < self.scenario["terms.crossing_due_h"]
+                and hour - self.step_h < self.config["terms.crossing_due_h"]
                 and not self.crossing_open[0]
             ):
                 self._event(
@@ -274,12 +275,12 @@ class CeasefireModel(mesa.Model):
     def _check_collapse(self, violated: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         intensity = np.stack([a.intensity for a in self.armed])
         total = intensity.sum(axis=0)
-        collapsed = total >= self.scenario["escalation.collapse_threshold"]
+        collapsed = total >= self.config["escalation.collapse_threshold"]
         cause = np.zeros(self.world.size, dtype=np.int8)
         if collapsed.any():
             idx = np.flatnonzero(collapsed)
             sub, tot = intensity[:, idx], total[idx]
-            share = self.scenario["escalation.spiral_share"]
+            share = self.config["escalation.spiral_share"]
             pro = sub[REGIME] + sub[MILITIA]
             spiral = (sub[OPPOSITION] >= share * tot) & (pro >= share * tot)
             leader = np.argmax(sub, axis=0)
@@ -295,7 +296,7 @@ class CeasefireModel(mesa.Model):
         return collapsed, cause
 
     def _check_switch(self, hour: float) -> None:
-        scenario = self.scenario
+        scenario = self.config
         if not scenario["switch.enabled"]:
             return
         target = self.mediator_names.index(scenario.strings["switch.to"])
@@ -358,7 +359,7 @@ class CeasefireModel(mesa.Model):
         if positions.size == 0:
             return
         self._write_outcomes(positions, self.horizon_h)
-        s = self.scenario
+        s = self.config
         cred = self.mediator.credibility
         violations = sum(a.violations for a in self.armed)
         logit = (
