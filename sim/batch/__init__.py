@@ -1,0 +1,24 @@
+"""The batch engine: many runs of many variants, chunked, seeded, parallel, resumable.
+
+`run_batch` is the entry point (also ``sim.run_batch`` and ``ceasefire batch``);
+`VariantSpec` describes one variant. See docs/batch.md.
+"""
+
+from __future__ import annotations
+
+from sim.batch.engine import BatchFailed, BatchResult, InlineExecutor, run_batch, simulate_chunk
+from sim.batch.seeding import DEFAULT_CHUNK_SIZE, chunk_bounds, chunk_seed
+from sim.batch.variants import VariantSpec, expand_variants
+
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "BatchFailed",
+    "BatchResult",
+    "InlineExecutor",
+    "VariantSpec",
+    "chunk_bounds",
+    "chunk_seed",
+    "expand_variants",
+    "run_batch",
+    "simulate_chunk",
+]

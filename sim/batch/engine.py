@@ -1,0 +1,671 @@
+"""`run_batch`: many runs of many variants, chunked, seeded, parallel and resumable.
+
+The engine plans the work in the parent (every variant loaded and validated,
+every chunk's seed fixed), then hands chunks to any `concurrent.futures.Executor`
+(in-process, a process pool, or a Dask client's executor), writes each chunk to
+disk as soon as it finishes and finally assembles ``runs.parquet``. See
+docs/batch.md for the user's view and `sim.batch.seeding` for the seeding rule.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import os
+import signal
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sim.batch.seeding import DEFAULT_CHUNK_SIZE, chunk_bounds, chunk_seed
+from sim.batch.store import BatchStore, outcomes_table, runs_schema
+from sim.batch.variants import VariantSpec, expand_variants, parameter_value
+from sim.errors import UserError
+from sim.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
+DASK_CONNECT_TIMEOUT_S = 5.0
+"""How long `--dask ADDRESS` waits for the scheduler before giving up (exit 2)."""
+
+_VERSIONED = ("ceasefire-sim", "numpy", "mesa", "pyarrow", "pandas", "dask", "distributed", "tqdm")
+
+
+class BatchFailed(RuntimeError):
+    """A chunk failed (a worker died, a cluster went away): finished chunks are kept.
+
+    The message says how to resume.
+    """
+
+
+# --------------------------------------------------------------------------- the unit of work
+
+
+def simulate_chunk(
+    scenario: Scenario, mediator: str, batch_seed: int, index: int, start: int, stop: int
+) -> pa.Table:
+    """Simulate runs ``[start, stop)`` of one variant: chunk `index` of the batch.
+
+    This is what workers execute. Its result depends on its arguments only: the
+    seed comes from `chunk_seed(batch_seed, index)`, whoever runs it.
+
+    Returns:
+        The chunk's outcomes as an Arrow table (see `sim.batch.store.OUTCOME_COLUMNS`).
+    """
+    from sim.model import simulate_worlds
+
+    outcomes = simulate_worlds(scenario, mediator, stop - start, chunk_seed(batch_seed, index))
+    return outcomes_table(outcomes, start)
+
+
+# --------------------------------------------------------------------------- executors
+
+
+class InlineExecutor(cf.Executor):
+    """Runs each task in the calling process, at submit: the ``workers=1`` executor.
+
+    No pool, no pickling: the simplest way to run a batch and the reference the
+    parallel executors must match.
+    """
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future:
+        future: cf.Future = cf.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as error:  # reported through the future, like a pool would
+            future.set_exception(error)
+        return future
+
+
+def _ignore_sigint() -> None:
+    # Ctrl-C is the parent's to handle: it cancels the pool and keeps finished chunks,
+    # instead of every worker printing its own KeyboardInterrupt traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def default_workers() -> int:
+    """All cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def connect_dask(address: str, *, timeout: float = DASK_CONNECT_TIMEOUT_S) -> Any:
+    """A `dask.distributed.Client` for `address`, or a UserError if it cannot be reached."""
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise UserError("--dask needs dask.distributed: pip install 'dask[distributed]'") from None
+    try:
+        return Client(address, timeout=timeout, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as error:
+        raise UserError(
+            f"cannot reach the Dask scheduler at '{address}' within {timeout:g} s "
+            f"({type(error).__name__}: {error}); expected a running scheduler address such "
+            "as tcp://host:8786, or 'local'"
+        ) from None
+
+
+@contextmanager
+def open_executor(workers: int, dask: str | None = None) -> Iterator[tuple[cf.Executor, int, str]]:
+    """The executor the options ask for, with its number of parallel slots and a description.
+
+    Args:
+        workers: local worker processes (1: run in this process, no pool); with
+            ``dask="local"``, the number of LocalCluster workers.
+        dask: None (local processes), ``"local"`` (start a LocalCluster on 127.0.0.1)
+            or a scheduler address (``tcp://host:port``).
+
+    Raises:
+        UserError: if the Dask scheduler cannot be reached (before anything is written).
+    """
+    if dask is None:
+        if workers == 1:
+            yield InlineExecutor(), 1, "in-process"
+            return
+        import multiprocessing
+
+        # forkserver: workers start from a clean process, not a copy of a parent that may
+        # hold threads (a progress bar, a Dask client) -- fork with threads can deadlock.
+        # As with any multiprocessing code, a script calling run_batch must do so under
+        # `if __name__ == "__main__":` (the workers import the main module).
+        if "forkserver" in multiprocessing.get_all_start_methods():
+            context = multiprocessing.get_context("forkserver")
+            # Workers fork from a server that has already imported the model: fast start.
+            context.set_forkserver_preload(["sim.batch.engine", "sim.model"])
+        else:
+            context = multiprocessing.get_context()
+        pool = cf.ProcessPoolExecutor(workers, mp_context=context, initializer=_ignore_sigint)
+        try:
+            yield pool, workers, f"process pool ({workers} workers)"
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        return
+    if dask == "local":
+        from dask.distributed import Client, LocalCluster
+
+        cluster = LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            host="127.0.0.1",
+            dashboard_address=None,
+            processes=True,
+        )
+        client = Client(cluster, set_as_default=False)
+        try:
+            yield client.get_executor(), workers, f"dask LocalCluster ({workers} workers)"
+        finally:
+            client.close()
+            cluster.close()
+        return
+    client = connect_dask(dask)
+    try:
+        slots = max(1, sum(client.nthreads().values()))
+        yield client.get_executor(), slots, f"dask {dask} ({slots} threads)"
+    finally:
+        client.close()
+
+
+# --------------------------------------------------------------------------- the plan
+
+
+@dataclass(frozen=True)
+class _Variant:
+    spec: VariantSpec
+    scenario: Scenario
+    mediator: str  # who actually starts (an overlay may replace the requested mediator)
+
+
+@dataclass(frozen=True)
+class _Task:
+    variant: _Variant
+    index: int
+    start: int
+    stop: int
+
+    @property
+    def rows(self) -> int:
+        return self.stop - self.start
+
+
+@dataclass
+class BatchResult:
+    """What `run_batch` returns: where the results are and what made them.
+
+    The runs table is not held in memory (a batch may hold millions of rows);
+    `frame` reads it on demand.
+
+    Attributes:
+        path: the batch folder.
+        manifest: the final manifest (as written to ``manifest.json``).
+        chunks_run: chunks simulated by this call (fewer than all on resume).
+        runs_run: runs simulated by this call.
+        elapsed_s: wall time of this call, seconds.
+    """
+
+    path: Path
+    manifest: dict[str, Any]
+    chunks_run: int
+    runs_run: int
+    elapsed_s: float
+    _frame: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def runs_path(self) -> Path:
+        """``DIR/runs.parquet``."""
+        return self.path / "runs.parquet"
+
+    @property
+    def n_runs(self) -> int:
+        """Rows in runs.parquet (runs of every variant)."""
+        return int(self.manifest["runs_total"])
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The runs table as a pandas DataFrame (read once, then cached)."""
+        if self._frame is None:
+            import pandas as pd
+
+            self._frame = pd.read_parquet(self.runs_path)
+        return self._frame
+
+    def to_pandas(self) -> pd.DataFrame:
+        """Same as `frame`."""
+        return self.frame
+
+
+def _versions() -> dict[str, str]:
+    from importlib import metadata
+
+    import sim
+
+    versions = {"sim": sim.__version__, "python": sys.version.split()[0]}
+    for name in _VERSIONED:
+        with suppress(metadata.PackageNotFoundError):
+            versions[name] = metadata.version(name)
+    return versions
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _source_entry(source: Any) -> dict[str, str]:
+    return {"path": source.path, "sha256": source.sha256, "text": source.text}
+
+
+def _plan_variants(
+    scenario_path: Path,
+    mediators: Sequence[str] | None,
+    variants: Sequence[str | Sequence[str] | VariantSpec],
+    overrides: Mapping[str, Any],
+) -> tuple[Scenario, list[_Variant]]:
+    """Load and validate every variant before any work starts."""
+    specs_given = [v for v in variants if isinstance(v, VariantSpec)]
+    groups = [v for v in variants if not isinstance(v, VariantSpec)]
+    if mediators is None:
+        base = load_scenario(scenario_path)
+        mediators = [] if specs_given and not groups else list(base.default_mediators)
+    specs = expand_variants(mediators, groups) if mediators else []
+    specs = list(dict.fromkeys([*specs, *specs_given]))
+    if not specs:
+        raise UserError("expected at least one mediator or variant to simulate")
+    # Batch-wide overrides are validated once against every mediator the batch names,
+    # so that an error names the override rather than one variant.
+    base = load_scenario(scenario_path, mediators=[s.mediator for s in specs], overrides=overrides)
+    planned = []
+    labels: dict[str, VariantSpec] = {}
+    for spec in specs:
+        if spec.label in labels:
+            raise UserError(f"two variants share the label '{spec.label}'")
+        labels[spec.label] = spec
+        scenario = spec.load(scenario_path, overrides)
+        planned.append(_Variant(spec, scenario, scenario.resolve_mediator(spec.mediator)))
+        if planned[-1].mediator not in scenario.mediators:
+            scenario.mediator(planned[-1].mediator)  # raises the UserError naming it
+    return base, planned
+
+
+def _override_keys(global_keys: Sequence[str], planned: Sequence[_Variant]) -> list[str]:
+    keys = list(global_keys)
+    for variant in planned:
+        keys.extend(k for k in variant.scenario.overrides if k not in keys)
+    return keys
+
+
+def _manifest(
+    *,
+    scenario_path: Path,
+    base: Scenario,
+    planned: Sequence[_Variant],
+    overrides: Mapping[str, Any],
+    seed: int,
+    runs: int,
+    chunk_size: int,
+    n_chunks: int,
+    command: str,
+) -> dict[str, Any]:
+    mediator_files: dict[str, dict[str, str]] = {}
+    variant_files: dict[str, dict[str, str]] = {}
+    for variant in planned:
+        for name, mediator in sorted(variant.scenario.mediators.items()):
+            if mediator.source is not None:
+                mediator_files.setdefault(name, _source_entry(mediator.source))
+        for source in variant.scenario.variants:
+            variant_files.setdefault(Path(source.path).stem, _source_entry(source))
+    return {
+        "kind": "batch",
+        "scenario": {
+            "path": str(scenario_path),
+            "name": base.name,
+            "sha256": base.source.sha256,
+            "text": base.source.text,
+        },
+        "mediators": mediator_files,
+        "variant_files": variant_files,
+        "variants": [{**v.spec.as_dict(), "starts_with": v.mediator} for v in planned],
+        "overrides": dict(base.overrides),
+        "seed": seed,
+        "runs_per_variant": runs,
+        "chunk_size": chunk_size,
+        "n_chunks": n_chunks,
+        "runs_total": runs * len(planned),
+        "horizon_h": base.horizon_h,
+        "seeding": "chunk k of every variant: SeedSequence(entropy=seed, spawn_key=(k,))",
+        "versions": _versions(),
+        "command": command,
+        "started": _now(),
+        "finished": None,
+        "complete": False,
+    }
+
+
+# What must match for --resume to continue a batch: everything that decides the results.
+_RESUME_KEYS = ("variants", "overrides", "seed", "runs_per_variant", "chunk_size")
+
+
+def _check_resumable(old: Mapping[str, Any], new: Mapping[str, Any], out: Path) -> None:
+    def hashes(manifest: Mapping[str, Any], key: str) -> dict[str, str]:
+        return {name: entry.get("sha256") for name, entry in manifest.get(key, {}).items()}
+
+    differences = []
+    if old.get("kind") != "batch":
+        differences.append("it is not a batch manifest")
+    if old.get("scenario", {}).get("sha256") != new["scenario"]["sha256"]:
+        differences.append("the scenario file changed")
+    if hashes(old, "mediators") != hashes(new, "mediators"):
+        differences.append("the mediator files changed")
+    if hashes(old, "variant_files") != hashes(new, "variant_files"):
+        differences.append("the variant files changed")
+    for key in _RESUME_KEYS:
+        if old.get(key) != new[key]:
+            differences.append(f"{key} was {old.get(key)!r}, now {new[key]!r}")
+    if old.get("versions", {}).get("sim") != new["versions"]["sim"]:
+        differences.append(
+            f"sim version was {old.get('versions', {}).get('sim')}, now {new['versions']['sim']}"
+        )
+    if differences:
+        raise UserError(
+            "cannot resume: this batch was started with other settings ("
+            + "; ".join(differences)
+            + "); resume with the original command, or start a new batch in an empty folder",
+            file=str(out / "manifest.json"),
+        )
+
+
+def _constant_columns(
+    variant: _Variant, override_keys: Sequence[str]
+) -> Callable[[pa.Table], pa.Table]:
+    values = {
+        key: parameter_value(variant.scenario, key, variant.mediator) for key in override_keys
+    }
+    label, mediator, horizon = variant.spec.label, variant.mediator, variant.scenario.horizon_h
+
+    def complete(chunk: pa.Table) -> pa.Table:
+        import pyarrow as pa
+
+        n = chunk.num_rows
+        table = chunk.append_column("variant", pa.array([label] * n, pa.string()))
+        table = table.append_column("mediator", pa.array([mediator] * n, pa.string()))
+        table = table.append_column("horizon_h", pa.array([horizon] * n, pa.float64()))
+        for key, value in values.items():
+            table = table.append_column(key, pa.array([value] * n, pa.float64()))
+        return table
+
+    return complete
+
+
+def _describe_call(**kwargs: Any) -> str:
+    args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
+    return f"sim.run_batch({args})"
+
+
+# --------------------------------------------------------------------------- run_batch
+
+
+def run_batch(
+    scenario_path: str | Path = DEFAULT_SCENARIO,
+    *,
+    mediators: Sequence[str] | None = None,
+    variants: Sequence[str | Sequence[str] | VariantSpec] = (),
+    overrides: Mapping[str, Any] | None = None,
+    runs: int,
+    seed: int,
+    out: str | Path,
+    chunk_size: int | None = None,
+    executor: cf.Executor | None = None,
+    workers: int | None = None,
+    dask: str | None = None,
+    resume: bool = False,
+    progress: bool = True,
+    command: str | None = None,
+) -> BatchResult:
+    """Run `runs` runs of every variant and write them to the folder `out`.
+
+    Args:
+        scenario_path: the scenario file.
+        mediators: mediators to start with (default: the scenario's
+            `scenario.mediators`); each gives a baseline variant.
+        variants: overlay groups, each simulated under every mediator: ``"a"``,
+            ``"a+b"`` (a then b) or ``("a", "b")``; or `VariantSpec` objects, added as they are.
+        overrides: batch-wide ``{dotted key: value}`` overrides (values may be strings,
+            as from ``--set``), validated like the scenario file.
+        runs: runs per variant (at least 1).
+        seed: batch seed, a non-negative integer (see `sim.batch.seeding`).
+        out: the batch folder; must be empty or absent unless `resume`.
+        chunk_size: worlds per chunk (default `DEFAULT_CHUNK_SIZE`). Part of the
+            design: another chunk size gives other (equally valid) random numbers.
+        executor: any `concurrent.futures.Executor` (a process pool, a Dask
+            ``client.get_executor()``); it is not shut down. Default: one made from
+            `workers` / `dask`.
+        workers: local worker processes when no executor is given (default: all
+            cores; 1 runs in this process).
+        dask: ``"local"`` (start a LocalCluster on 127.0.0.1 with `workers` workers) or
+            a scheduler address; ignored when `executor` is given.
+        resume: continue the batch in `out`: simulate only the chunks missing there.
+        progress: show a progress bar on stderr (only when it is a terminal).
+        command: the command line to record in the manifest (default: this call).
+
+    Returns:
+        A `BatchResult`; ``result.frame`` is the runs table as a DataFrame.
+
+    Raises:
+        UserError: bad input (unknown mediator, override or value, runs < 1, a
+            non-empty folder without `resume`, an unreachable Dask scheduler),
+            raised before anything is written.
+        BatchFailed: a chunk failed; finished chunks are kept for `resume`.
+        KeyboardInterrupt: after cancelling pending chunks; finished ones are kept.
+    """
+    started = time.perf_counter()
+    scenario_path = Path(scenario_path)
+    out = Path(out)
+    for name, value, low in (("runs", runs, 1), ("seed", seed, 0)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise UserError(f"--{name}: expected an integer >= {low}, got {value!r}")
+    chunk_size = DEFAULT_CHUNK_SIZE if chunk_size is None else chunk_size
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+        raise UserError(f"--chunk-size: expected an integer >= 1, got {chunk_size!r}")
+    if workers is not None and (not isinstance(workers, int) or workers < 1):
+        raise UserError(f"--workers: expected an integer >= 1, got {workers!r}")
+    if executor is not None and dask is not None:
+        raise UserError("give either an executor or a Dask address, not both")
+    overrides = dict(overrides or {})
+    if command is None:
+        command = _describe_call(
+            scenario_path=str(scenario_path),
+            mediators=mediators,
+            variants=variants,
+            overrides=overrides,
+            runs=runs,
+            seed=seed,
+            out=str(out),
+            chunk_size=chunk_size,
+        )
+
+    base, planned = _plan_variants(scenario_path, mediators, variants, overrides)
+    bounds = chunk_bounds(runs, chunk_size)
+    manifest = _manifest(
+        scenario_path=scenario_path,
+        base=base,
+        planned=planned,
+        overrides=overrides,
+        seed=seed,
+        runs=runs,
+        chunk_size=chunk_size,
+        n_chunks=len(bounds),
+        command=command,
+    )
+    store = BatchStore(out)
+    if out.exists() and not out.is_dir():
+        raise UserError("expected a folder for the results, but it is a file", file=str(out))
+    if resume:
+        old = store.read_manifest()
+        if old is None:
+            raise UserError(
+                "nothing to resume: no manifest.json here; start the batch without --resume",
+                file=str(out),
+            )
+        _check_resumable(old, manifest, out)
+        manifest["started"] = old.get("started", manifest["started"])
+        manifest["resumed"] = [*old.get("resumed", []), _now()]
+    elif not store.is_empty():
+        raise UserError(
+            "the results folder is not empty; choose a new folder, or add --resume to "
+            "finish the batch that was started there",
+            file=str(out),
+        )
+
+    workers = workers or default_workers()
+    with _executor_or_given(executor, workers, dask) as (pool, slots, description):
+        # Only now, with every input checked and the executor reachable, touch the disk.
+        out.mkdir(parents=True, exist_ok=True)
+        store.clean_temporary()
+        manifest["executor"] = description
+        store.write_manifest(manifest)
+        tasks = [
+            _Task(variant, index, start, stop)
+            for index, (start, stop) in enumerate(bounds)
+            for variant in planned  # chunk-major: every variant advances together
+        ]
+        missing = [t for t in tasks if not store.has_chunk(t.variant.spec.slug, t.index, t.rows)]
+        done_runs = sum(t.rows for t in tasks) - sum(t.rows for t in missing)
+        _execute(
+            pool,
+            slots,
+            missing,
+            store,
+            seed,
+            done_runs,
+            manifest["runs_total"],
+            progress=progress,
+            resume_hint=_resume_hint(command, out),
+        )
+
+    override_keys = _override_keys(list(base.overrides), planned)
+    rows = store.assemble(
+        [(v.spec.slug, len(bounds), _constant_columns(v, override_keys)) for v in planned],
+        runs_schema(override_keys),
+    )
+    manifest.update(
+        finished=_now(),
+        complete=True,
+        runs_done=rows,
+        chunks_done=len(tasks),
+        override_columns=override_keys,
+    )
+    store.write_manifest(manifest)
+    return BatchResult(
+        out, manifest, len(missing), sum(t.rows for t in missing), time.perf_counter() - started
+    )
+
+
+@contextmanager
+def _executor_or_given(
+    executor: cf.Executor | None, workers: int, dask: str | None
+) -> Iterator[tuple[cf.Executor, int, str]]:
+    if executor is None:
+        with open_executor(workers, dask) as opened:
+            yield opened
+        return
+    slots = getattr(executor, "_max_workers", None) or workers
+    yield executor, int(slots), type(executor).__name__
+
+
+def _resume_hint(command: str, out: Path) -> str:
+    if command.startswith("sim.run_batch("):
+        return f"call run_batch again with resume=True (folder {out})"
+    return command if "--resume" in command.split() else f"{command} --resume"
+
+
+def _execute(
+    executor: cf.Executor,
+    slots: int,
+    tasks: Sequence[_Task],
+    store: BatchStore,
+    seed: int,
+    done_runs: int,
+    total_runs: int,
+    *,
+    progress: bool,
+    resume_hint: str,
+) -> None:
+    """Run `tasks` on `executor`, writing each chunk as it completes.
+
+    At most ``2 * slots`` chunks are in flight, so memory stays bounded: a worker
+    is never idle waiting for the parent, and finished chunks never pile up.
+    """
+    from tqdm import tqdm
+
+    queue = deque(tasks)
+    in_flight: dict[cf.Future, _Task] = {}
+    limit = max(2, 2 * slots)
+    show = progress and sys.stderr.isatty()
+    bar = tqdm(
+        total=total_runs,
+        initial=done_runs,
+        unit="run",
+        unit_scale=True,
+        smoothing=0.05,
+        desc="batch",
+        file=sys.stderr,
+        disable=not show,
+        dynamic_ncols=True,
+    )
+    failure: BaseException | None = None
+    try:
+        while queue or in_flight:
+            while queue and failure is None and len(in_flight) < limit:
+                task = queue.popleft()
+                v = task.variant
+                future = executor.submit(
+                    simulate_chunk,
+                    v.scenario,
+                    v.spec.mediator,
+                    seed,
+                    task.index,
+                    task.start,
+                    task.stop,
+                )
+                in_flight[future] = task
+            if not in_flight:
+                break
+            done, _ = cf.wait(in_flight, return_when=cf.FIRST_COMPLETED)
+            for future in done:
+                task = in_flight.pop(future)
+                try:
+                    table = future.result()
+                except Exception as error:  # keep going until in-flight chunks are saved
+                    failure = failure or error
+                    continue
+                store.write_chunk(task.variant.spec.slug, task.index, table)
+                bar.update(task.rows)
+    except KeyboardInterrupt:
+        for future in in_flight:
+            future.cancel()
+        bar.close()
+        print(
+            f"\ninterrupted: finished chunks are kept in {store.root}; to finish the batch "
+            f"run: {resume_hint}",
+            file=sys.stderr,
+        )
+        raise
+    bar.close()
+    if failure is not None:
+        if isinstance(failure, BrokenProcessPool):
+            resume_hint += (
+                " (a worker process died; if run_batch was called from a script, the call "
+                "must be under `if __name__ == '__main__':`)"
+            )
+        raise BatchFailed(
+            f"a chunk failed ({type(failure).__name__}: {failure}); finished chunks are kept "
+            f"in {store.root}; to finish the batch run: {resume_hint}"
+        ) from failure
