@@ -99,8 +99,14 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def connect_dask(address: str, *, timeout: float = DASK_CONNECT_TIMEOUT_S) -> Any:
-    """A `dask.distributed.Client` for `address`, or a UserError if it cannot be reached."""
+def connect_dask(address: str, *, timeout: float | None = None) -> Any:
+    """A `dask.distributed.Client` for `address`, or a UserError if it cannot be reached.
+
+    Args:
+        address: the scheduler's address, e.g. ``tcp://10.0.0.5:8786``.
+        timeout: seconds to wait (default: `DASK_CONNECT_TIMEOUT_S`).
+    """
+    timeout = DASK_CONNECT_TIMEOUT_S if timeout is None else timeout
     try:
         from dask.distributed import Client
     except ImportError:
