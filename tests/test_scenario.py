@@ -140,7 +140,7 @@ def test_strict_requires_provenance(tmp_path):
         "base = -1.5",
     )
     assert load_scenario(path).values["talks.base"] == -1.5  # plain numbers are fine...
-    with pytest.raises(UserError, match="'talks.base': has no provenance"):
+    with pytest.raises(UserError, match=r"'talks\.base': has no provenance"):
         load_scenario(path, strict=True)  # ...but not under --strict
 
 
