@@ -31,17 +31,23 @@ class StepContext:
 
     Attributes:
         fragility: exp(-t0 / time.fragility_tau_h), t0 the hour the step starts.
-        coverage: the mediator's patrol coverage per world (0 before its patrols start).
+        coverage: the mediator's patrol coverage per world (0 before its patrols start);
+            a float while every world has the same mediator.
         progress: the deal's progress per world: mean of evacuation share and crossing open.
         crossing_open: 1.0 where the crossing is open.
         evacuated: share of the fighters already evacuated (the same in every world).
     """
 
     fragility: float
-    coverage: np.ndarray
+    coverage: float | np.ndarray
     progress: np.ndarray
     crossing_open: np.ndarray
     evacuated: float
+
+
+def _nonzero(weight: float | np.ndarray) -> bool:
+    """False only for a weight that is exactly zero in every world."""
+    return bool(np.any(weight)) if isinstance(weight, np.ndarray) else weight != 0.0
 
 
 class ArmedActor(mesa.Agent):
@@ -83,28 +89,45 @@ class ArmedActor(mesa.Agent):
             gain = gain + p["spoiling"] * (
                 1.0 + model.config["terms.spoiler_urgency"] * ctx.progress
             )
-        hold = p["truce_value"] + p["crossing_value"] * ctx.crossing_open
-        fear = (
-            p["fear_reply"] * model.other_side_intensity(self.index)
-            + p["reputation"] * ctx.coverage
-            + p["deterrence"] * mediator.threat(self.index)
-            + p["pressure"] * self.pressure
-        )
-        return gain + p["retaliation"] * self.grievance - hold - fear
+        # Performance: the terms are summed in place, in the order of ODD eq. 1, and a term
+        # whose weight is exactly zero is skipped (adding 0.0 leaves every value unchanged),
+        # so the result is bit-for-bit that of the plain expression
+        #   gain + retaliation * grievance - hold - fear.
+        hold = p["truce_value"]
+        if _nonzero(p["crossing_value"]):
+            hold = hold + p["crossing_value"] * ctx.crossing_open
+        fear = p["fear_reply"] * model.other_side_intensity(self.index)
+        fear += p["reputation"] * ctx.coverage
+        fear += p["deterrence"] * mediator.threat(self.index)
+        if _nonzero(p["pressure"]):
+            fear += p["pressure"] * self.pressure
+        net = gain + p["retaliation"] * self.grievance
+        net -= hold
+        net -= fear
+        return net
+
+    @property
+    def pending_any(self) -> bool:
+        """True if some world holds a violation of this actor the mediator has not seen."""
+        return bool(self.pending.any())
 
     def decide(self, ctx: StepContext, uniform: np.ndarray) -> np.ndarray:
         """Draw this step's choice in every world; True where the actor violates."""
         net = self.propensity(ctx)
         self.last_net = net
-        p_hour = 1.0 / (1.0 + np.exp(-net))
+        # p_hour = 1 / (1 + exp(-net)), computed in one buffer (no temporaries).
+        p_hour = np.negative(net)
+        np.exp(p_hour, out=p_hour)
+        p_hour += 1.0
+        np.divide(1.0, p_hour, out=p_hour)
         step_h = self.model.step_h
         p_step = p_hour if step_h == 1.0 else 1.0 - (1.0 - p_hour) ** step_h
         return uniform < p_step
 
     def compact(self, keep: np.ndarray) -> None:
-        """Keep only the worlds selected by `keep` (the others have finished)."""
+        """Keep only the worlds at positions `keep` (the others have finished)."""
         for name in ("grievance", "intensity", "pressure", "pending", "violations", "last_net"):
-            setattr(self, name, getattr(self, name)[keep])
+            setattr(self, name, getattr(self, name).take(keep))
 
 
 class RegimeAgent(ArmedActor):
@@ -141,19 +164,34 @@ class MediatorAgent(mesa.Agent):
         }
         n = model.n_worlds
         self.current = np.full(n, mediator_names.index(initial), dtype=np.int8)
-        self.values: dict[str, np.ndarray] = {}
+        # Performance: until a switch hands some worlds to another mediator, every world has
+        # the same mediator. Its parameters are then held as plain floats (`self.scalar`,
+        # used by the arithmetic of the hot paths) and as read-only broadcast views over the
+        # worlds (`self.values`, for the code that selects worlds), which cost nothing to
+        # compact. The first switch turns them into ordinary per-world arrays.
+        first = mediator_names.index(initial)
+        self.scalar: dict[str, float] | None = {k: float(c[first]) for k, c in self.table.items()}
+        self.values: dict[str, np.ndarray] = {
+            k: np.broadcast_to(v, (n,)) for k, v in self.scalar.items()
+        }
         self.credibility = np.zeros((3, n))
-        self._load(np.arange(n))
+        for actor in range(3):
+            self.credibility[actor] = self.scalar[f"credibility.{ACTORS[actor]}"]
         self.frustration = np.zeros(n)
         self.unpunished = np.zeros(n, dtype=np.int32)
 
     # -- parameters ------------------------------------------------------------------------
+    def param(self, key: str) -> float | np.ndarray:
+        """A mediator parameter: one float while every world has the same mediator."""
+        return self.scalar[key] if self.scalar is not None else self.values[key]
+
     def _load(self, worlds: np.ndarray) -> None:
         """(Re)load the parameters of the mediator now in charge of `worlds`."""
+        if self.scalar is not None:  # worlds now differ: per-world arrays from here on
+            self.values = {k: np.array(v) for k, v in self.values.items()}
+            self.scalar = None
         idx = self.current[worlds]
         for key, column in self.table.items():
-            if key not in self.values:
-                self.values[key] = np.empty(self.model.n_worlds)
             self.values[key][worlds] = column[idx]
         for actor in range(3):
             self.credibility[actor, worlds] = self.values[f"credibility.{ACTORS[actor]}"][worlds]
@@ -163,10 +201,17 @@ class MediatorAgent(mesa.Agent):
 
     def threat(self, actor: int) -> np.ndarray:
         """Expected pressure an actor weighs before violating: leverage x resolve x credibility."""
-        return self.leverage(actor) * self.values["conduct.resolve"] * self.credibility[actor]
+        lever = self.param(f"leverage.{ACTORS[actor]}") * self.param("conduct.resolve")
+        return lever * self.credibility[actor]
 
-    def coverage(self, hour: float) -> np.ndarray:
-        """Patrol coverage of the district in each world (0 before the patrols start)."""
+    def coverage(self, hour: float) -> float | np.ndarray:
+        """Patrol coverage of the district in each world (0 before the patrols start).
+
+        A float when every world has the same mediator.
+        """
+        if self.scalar is not None:
+            on = hour >= self.scalar["conduct.patrol_start_h"]
+            return self.scalar["conduct.patrol_capacity"] if on else 0.0
         v = self.values
         return np.where(hour >= v["conduct.patrol_start_h"], v["conduct.patrol_capacity"], 0.0)
 
@@ -183,9 +228,12 @@ class MediatorAgent(mesa.Agent):
         scenario = model.config
         rng = model.rng
         step_h = model.step_h
-        detect_hour = self.values["conduct.monitoring"] + (
-            1.0 - self.values["conduct.monitoring"]
-        ) * (coverage * scenario["monitoring.patrol_detection"])
+        if not any(actor.pending_any for actor in model.armed):
+            return  # nothing to see this step (the usual case): skip the work
+        monitoring = self.param("conduct.monitoring")
+        detect_hour = monitoring + (1.0 - monitoring) * (
+            coverage * scenario["monitoring.patrol_detection"]
+        )
         accuracy = scenario["monitoring.attribution_accuracy"]
         blame_opposition = scenario["monitoring.blame_opposition"]
         gain = self.values["conduct.credibility_gain"]
@@ -194,7 +242,7 @@ class MediatorAgent(mesa.Agent):
             worlds = np.flatnonzero(actor.pending)
             if worlds.size == 0:
                 continue
-            q = detect_hour[worlds]
+            q = detect_hour[worlds] if np.ndim(detect_hour) else detect_hour
             if step_h != 1.0:
                 q = 1.0 - (1.0 - q) ** step_h
             seen = rng.binomial(actor.pending[worlds], q)
@@ -256,15 +304,18 @@ class MediatorAgent(mesa.Agent):
     def decay(self) -> None:
         """Frustration and applied pressure fade each step."""
         step_h = self.model.step_h
-        self.frustration *= self.values["conduct.frustration_decay"] ** step_h
-        fade = self.values["conduct.pressure_decay"] ** step_h
+        self.frustration *= self.param("conduct.frustration_decay") ** step_h
+        fade = self.param("conduct.pressure_decay") ** step_h
         for actor in self.model.armed:
             actor.pressure *= fade
 
     def walks_away(self) -> np.ndarray:
         """True where the mediator's frustration has reached its patience (ODD 7.6)."""
-        v = self.values
-        return (v["conduct.walks_away"] > 0) & (self.frustration >= v["conduct.patience"])
+        if self.scalar is not None and not self.scalar["conduct.walks_away"]:
+            return np.zeros(self.frustration.size, dtype=bool)
+        return (self.param("conduct.walks_away") > 0) & (
+            self.frustration >= self.param("conduct.patience")
+        )
 
     def switch_to(self, worlds: np.ndarray, target: int) -> None:
         """Hand `worlds` to mediator number `target`: its parameters and credibility."""
@@ -273,8 +324,13 @@ class MediatorAgent(mesa.Agent):
         self.frustration[worlds] = 0.0
 
     def compact(self, keep: np.ndarray) -> None:
-        self.current = self.current[keep]
-        self.values = {k: v[keep] for k, v in self.values.items()}
-        self.credibility = self.credibility[:, keep]
-        self.frustration = self.frustration[keep]
-        self.unpunished = self.unpunished[keep]
+        """Keep only the worlds at positions `keep`."""
+        n = keep.size
+        self.current = self.current.take(keep)
+        if self.scalar is not None:
+            self.values = {k: np.broadcast_to(v, (n,)) for k, v in self.scalar.items()}
+        else:
+            self.values = {k: v.take(keep) for k, v in self.values.items()}
+        self.credibility = self.credibility.take(keep, axis=1)
+        self.frustration = self.frustration.take(keep)
+        self.unpunished = self.unpunished.take(keep)

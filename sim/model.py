@@ -214,9 +214,11 @@ class CeasefireModel(mesa.Model):
             actor.intensity *= decay_e
             actor.intensity += v
             actor.grievance *= decay_g
-            first = v & np.isnan(out["first_violation_h"][self.world])
-            if first.any():
-                ids = self.world[first]
+            # Only worlds where the actor violated can have a first violation: look there
+            # rather than gather every world's record each step.
+            ids = self.world[v]
+            if ids.size:
+                ids = ids[np.isnan(out["first_violation_h"][ids])]
                 out["first_violation_h"][ids] = hour
                 out["first_violator"][ids] = actor.index
         self.opposition.grievance += hit_opposition
@@ -234,7 +236,7 @@ class CeasefireModel(mesa.Model):
         due = hour >= self.config["terms.crossing_due_h"]
         if due:
             # The mediator's pull over the regime, which holds the crossing, opens it.
-            p_hour = mediator.values["conduct.delivery"] * mediator.leverage(REGIME)
+            p_hour = mediator.param("conduct.delivery") * mediator.param("leverage.regime")
             p = p_hour if self.step_h == 1.0 else 1.0 - (1.0 - p_hour) ** self.step_h
             opens = ~self.crossing_open & (self.rng.random(self.world.size) < p)
             self.crossing_open |= opens
@@ -250,8 +252,10 @@ class CeasefireModel(mesa.Model):
             )
         if due:
             overdue = ~self.crossing_open
-            loss = 1.0 - (1.0 - mediator.values["conduct.undelivered_loss_per_h"]) ** self.step_h
-            cred[overdue] -= loss[overdue] * cred[overdue]
+            keep = (1.0 - mediator.param("conduct.undelivered_loss_per_h")) ** self.step_h
+            loss = 1.0 - keep
+            # cred -= loss * cred where overdue; elsewhere subtracts an exact 0.0 (no change).
+            cred -= (loss * cred) * overdue
         if hour >= self.config["terms.evacuation_start_h"]:
             rate = self.config["terms.evacuation_rate_per_h"]
             self.evacuated = min(1.0, self.evacuated + rate * self.step_h)
@@ -273,13 +277,16 @@ class CeasefireModel(mesa.Model):
                 )
 
     def _check_collapse(self, violated: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        intensity = np.stack([a.intensity for a in self.armed])
-        total = intensity.sum(axis=0)
+        # Total intensity summed in actor order, as the sum over a stacked array would.
+        total = self.regime.intensity + self.militia.intensity
+        total += self.opposition.intensity
         collapsed = total >= self.config["escalation.collapse_threshold"]
         cause = np.zeros(self.world.size, dtype=np.int8)
         if collapsed.any():
             idx = np.flatnonzero(collapsed)
-            sub, tot = intensity[:, idx], total[idx]
+            # Only the collapsing worlds need the per-actor breakdown.
+            sub = np.stack([a.intensity[idx] for a in self.armed])
+            tot = total[idx]
             share = self.config["escalation.spiral_share"]
             pro = sub[REGIME] + sub[MILITIA]
             spiral = (sub[OPPOSITION] >= share * tot) & (pro >= share * tot)
@@ -383,6 +390,8 @@ class CeasefireModel(mesa.Model):
 
     def _compact(self, keep: np.ndarray) -> None:
         """Drop finished worlds from every agent's arrays: later steps skip them."""
+        # Positions once, then `take` for every array: cheaper than a boolean mask per array.
+        keep = np.flatnonzero(keep)
         self.world = self.world[keep]
         self.crossing_open = self.crossing_open[keep]
         self.crossing_hours = self.crossing_hours[keep]
