@@ -27,6 +27,7 @@ from sim.analysis.survival import ENDPOINT_TITLES
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.analysis import BatchAnalysis
+    from sim.analysis.reference_overlay import ReferenceOverlay
 
 
 def _horizon(analysis: BatchAnalysis) -> float:
@@ -85,6 +86,7 @@ def survival_plot(
     endpoint: str = "collapse",
     ax: Axes | None = None,
     risk_ax: Axes | None = None,
+    reference: ReferenceOverlay | None = None,
 ) -> Axes:
     """Kaplan-Meier curves per variant with confidence bands and a holding table.
 
@@ -95,6 +97,8 @@ def survival_plot(
         risk_ax: Axes below the curves for the number-at-risk table; when None
             and `ax` is None, one is created; when None and `ax` is given, the
             table is left out.
+        reference: Real ceasefires to overlay (dashed grey Kaplan-Meier curve),
+            from `sim.analysis.reference_overlay.reference_overlay`; collapse only.
 
     Returns:
         The curve axes.
@@ -128,6 +132,10 @@ def survival_plot(
             alpha=0.2,
             linewidth=0,
         )
+    if reference is not None and endpoint == "collapse":
+        from sim.reference import plot_reference
+
+        plot_reference(ax, reference.reference, label=reference.label, max_time=horizon)
     _mark_horizon(ax, horizon)
     ax.set_ylim(0, 1.02)
     ax.set_ylabel(
@@ -487,6 +495,7 @@ def write_figures(
     *,
     formats: tuple[str, ...] = ("png", "svg"),
     dpi: int = 150,
+    reference: ReferenceOverlay | None = None,
 ) -> list[Path]:
     """Draw every figure in `FIGURES` and save it in each format.
 
@@ -495,6 +504,7 @@ def write_figures(
         outdir: Folder to write to (created if missing), usually DIR/figures.
         formats: File formats, by extension.
         dpi: Resolution of raster formats.
+        reference: Real ceasefires to overlay on the survival figure.
 
     Returns:
         The paths written, in `FIGURES` order.
@@ -503,7 +513,10 @@ def write_figures(
     outdir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for spec in FIGURES:
-        fig = spec.draw(analysis)
+        if reference is not None and spec.name == "survival":
+            fig = _figure_of(survival_plot(analysis, reference=reference))
+        else:
+            fig = spec.draw(analysis)
         try:
             fig.tight_layout()
             for fmt in formats:

@@ -23,6 +23,7 @@ from sim.analysis.survival import ENDPOINT_TITLES, SurvivalAnalysis, VariantSurv
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.analysis import BatchAnalysis
+    from sim.analysis.reference_overlay import ReferenceOverlay
 
 QUESTION = "How long does the truce hold, and would another mediator do better?"
 REPORT_FILE = "report.html"
@@ -515,6 +516,7 @@ def write_report(
     *,
     extra_sections: Sequence[Section] = (),
     figures: bool = True,
+    reference: ReferenceOverlay | None = None,
 ) -> Path:
     """Analyse a batch folder (unless given the analysis) and write DIR/report.html.
 
@@ -526,6 +528,9 @@ def write_report(
         extra_sections: Sections appended before "How to reproduce" (e.g.
             sensitivity analysis from another module).
         figures: Draw and embed the figures.
+        reference: Real ceasefires to overlay on the survival figure, with their own
+            section (id ``reference``) after the comparisons
+            (`sim.analysis.reference_overlay.reference_overlay`).
 
     Returns:
         The path of the report.
@@ -539,10 +544,13 @@ def write_report(
     if figures:
         from sim.analysis.plots import FIGURES, write_figures
 
-        paths = write_figures(analysis, directory / "figures")
+        paths = write_figures(analysis, directory / "figures", reference=reference)
         by_name = {p.stem: p for p in paths if p.suffix == ".png"}
         embedded = [(s.name, s.title, by_name[s.name]) for s in FIGURES if s.name in by_name]
     sections = build_sections(analysis, embedded)
+    if reference is not None:
+        after = next(i for i, s in enumerate(sections) if s.id == "comparisons") + 1
+        sections.insert(after, reference.section())
     sections = sections[:-1] + list(extra_sections) + sections[-1:]
     scenario = (analysis.batch.manifest.get("scenario") or {}).get("name")
     title = "Ceasefire batch report" + (f": {scenario}" if scenario else "")

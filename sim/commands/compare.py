@@ -43,7 +43,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="accept a batch with a single variant (print its survival, no comparison) "
         "instead of stopping with status 2",
     )
+    add_reference_argument(parser)
     parser.set_defaults(func=run)
+
+
+def add_reference_argument(parser: argparse.ArgumentParser) -> None:
+    """--reference [FILTER]: overlay real ceasefires (shared with `ceasefire report`)."""
+    # Spelled out here, not imported: importing sim.analysis would load pandas at --help.
+    parser.add_argument(
+        "--reference",
+        nargs="?",
+        const="all",
+        default=None,
+        metavar="FILTER",
+        help="overlay real ceasefires (ETH/PRIO 1989-2020) on the survival curves and test "
+        'each variant against them; FILTER is "KEY=VALUE,...", e.g. '
+        '"country=Syria,mediator=Russia" (alone or "all": every ceasefire); keys: country, '
+        "country_exact, mediator, mediated, written, fixed_term, class, enforcement (1+2), "
+        "purpose, since, until, exact_dates, include_never_in_effect, unknown_endings. "
+        "Put it after DIR.",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -59,10 +78,26 @@ def run(args: argparse.Namespace) -> int:
             "(e.g. --mediator russia --mediator turkey), or pass --single to see its survival",
             file=str(args.dir),
         )
+    overlay = None
+    if getattr(args, "reference", None) is not None:
+        from sim.analysis.reference_overlay import reference_overlay
+
+        overlay = reference_overlay(analysis, args.reference)
     if args.json:
-        print(analysis.to_json())
+        if overlay is None:
+            print(analysis.to_json())
+        else:
+            import json
+
+            from sim.analysis import _nan_to_none
+
+            data = analysis.to_dict()
+            data["reference"] = overlay.to_dict()
+            print(json.dumps(_nan_to_none(data), indent=2))
     else:
         print(analysis.format_table())
+        if overlay is not None:
+            print("\n" + overlay.format_text())
     if args.plots:
         import matplotlib
 
@@ -71,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
 
         from sim.analysis.plots import write_figures
 
-        paths = write_figures(analysis, Path(args.dir) / "figures")
+        paths = write_figures(analysis, Path(args.dir) / "figures", reference=overlay)
         if not args.json:  # keep --json output parseable
             print(f"\nFigures written to {Path(args.dir) / 'figures'} ({len(paths)} files).")
     return 0

@@ -22,6 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("dir", metavar="DIR", help="batch results folder")
+    from sim.commands.compare import add_reference_argument
+
+    add_reference_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -30,7 +33,13 @@ def run(args: argparse.Namespace) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    from sim.analysis import write_report
+    from sim.analysis import analyse, write_report
 
-    print(write_report(args.dir))
+    analysis = analyse(args.dir)
+    overlay = None
+    if getattr(args, "reference", None) is not None:
+        from sim.analysis.reference_overlay import reference_overlay
+
+        overlay = reference_overlay(analysis, args.reference)
+    print(write_report(args.dir, analysis, reference=overlay))
     return 0
