@@ -1,0 +1,183 @@
+"""The posterior file: accepted parameter sets, tied to the scenario they were fitted to.
+
+`DIR/posterior.parquet` holds one row per accepted prior draw (a column per
+calibrated parameter, plus ``distance``, ``kernel``, ``p_match`` and ``weight``)
+and, in the Parquet schema's metadata under ``ceasefire_posterior``, what made
+it: the scenario's name and sha256, the mediator, the priors and the method.
+
+A batch runs "under the posterior" by passing `Posterior.draw(n, seed)` as the
+model's `world_params`: every world gets its own parameter set, resampled from
+the accepted rows in proportion to their weights. `load_posterior` refuses a
+file fitted to another scenario (or another version of the same file).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import UserError
+from sim.scenario import Scenario, load_scenario
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.calibration.abc import CalibrationResult
+
+META_KEY = b"ceasefire_posterior"
+KIND = "ceasefire-posterior"
+FORMAT_VERSION = 1
+POSTERIOR_STREAM = 0
+"""Spawn-key suffix of the posterior draws inside a batch chunk (see `posterior_seed`)."""
+
+
+def posterior_seed(batch_seed: int, chunk_index: int) -> np.random.SeedSequence:
+    """The seed of chunk `chunk_index`'s parameter draws in a batch under a posterior.
+
+    A child of the chunk's own seed (``SeedSequence(batch_seed, spawn_key=(k,))``),
+    so it depends on the batch seed and chunk index only, is the same for every
+    variant (paired variants get the same parameter sets: common random numbers)
+    and is a different stream from the one the chunk's worlds simulate with.
+    """
+    return np.random.SeedSequence(entropy=batch_seed, spawn_key=(chunk_index, POSTERIOR_STREAM))
+
+
+@dataclass
+class Posterior:
+    """Accepted parameter sets with their weights.
+
+    Attributes:
+        samples: one row per accepted draw, one column per parameter.
+        weights: the draws' weights (resampling probabilities up to a constant).
+        metadata: what made it (scenario name and sha256, mediator, priors, method...).
+    """
+
+    samples: pd.DataFrame
+    weights: np.ndarray
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def keys(self) -> list[str]:
+        """The calibrated parameters."""
+        return list(self.samples.columns)
+
+    def draw(self, n: int, seed: np.random.SeedSequence | int) -> dict[str, np.ndarray]:
+        """`n` parameter sets resampled with replacement, in proportion to the weights.
+
+        Deterministic: the same seed gives the same values.
+
+        Args:
+            n: number of worlds.
+            seed: a SeedSequence (in a batch: `posterior_seed(batch_seed, chunk_index)`).
+
+        Returns:
+            {parameter key: array of length n}, ready for `world_params`.
+        """
+        rng = np.random.default_rng(seed)
+        p = self.weights / self.weights.sum()
+        index = rng.choice(len(self.samples), size=n, replace=True, p=p)
+        return {k: self.samples[k].to_numpy(dtype=float)[index] for k in self.keys}
+
+
+def write_posterior(result: CalibrationResult, path: str | Path) -> Path:
+    """Write the accepted draws of `result` with their provenance to a Parquet file."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    table = pa.Table.from_pandas(result.posterior, preserve_index=False)
+    meta = {
+        "kind": KIND,
+        "format_version": FORMAT_VERSION,
+        "scenario": {
+            "name": result.scenario_name,
+            "sha256": result.scenario_sha256,
+            "path": result.scenario_path,
+        },
+        "mediator": result.spec.mediator,
+        "parameters": result.spec.keys,
+        "method": result.method,
+        "seed": result.seed,
+        "priors": {p.key: p.as_dict() for p in result.spec.priors},
+        "priors_file": {"path": result.spec.path, "sha256": result.spec.sha256},
+    }
+    table = table.replace_schema_metadata(
+        {**(table.schema.metadata or {}), META_KEY: json.dumps(meta).encode("utf-8")}
+    )
+    pq.write_table(table, path)
+    return path
+
+
+def load_posterior(path: str | Path, scenario: Scenario | str | Path) -> Posterior:
+    """Read a posterior file and check that it was fitted to `scenario`.
+
+    Args:
+        path: the posterior.parquet file.
+        scenario: the scenario the batch will run (loaded, or its path).
+
+    Returns:
+        The posterior.
+
+    Raises:
+        UserError: the file is missing, not a posterior, or was fitted to another
+            scenario (name or file hash differ).
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    file = str(path)
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    try:
+        table = pq.read_table(path)
+    except FileNotFoundError:
+        raise UserError("posterior file not found", file=file) from None
+    except (OSError, pa.ArrowInvalid) as error:
+        raise UserError(
+            f"not a posterior file (cannot read it as Parquet: {error})", file=file
+        ) from None
+    raw = (table.schema.metadata or {}).get(META_KEY)
+    try:
+        meta = json.loads(raw) if raw else {}
+    except ValueError:
+        meta = {}
+    if meta.get("kind") != KIND:
+        raise UserError(
+            "not a posterior file: no calibration metadata (write one with ceasefire calibrate)",
+            file=file,
+        )
+    stored = meta.get("scenario") or {}
+    if stored.get("name") != scenario.name:
+        raise UserError(
+            f"this posterior was fitted to scenario {stored.get('name')!r}, not {scenario.name!r}",
+            file=file,
+        )
+    if stored.get("sha256") != scenario.source.sha256:
+        raise UserError(
+            f"this posterior was fitted to another version of scenario {scenario.name!r} "
+            f"(sha256 {str(stored.get('sha256'))[:12]}..., the file now has "
+            f"{scenario.source.sha256[:12]}...); calibrate again",
+            file=file,
+        )
+    frame = table.to_pandas()
+    keys = list(meta.get("parameters") or [])
+    missing = [k for k in [*keys, "weight"] if k not in frame.columns]
+    if missing or not keys:
+        raise UserError(
+            f"posterior file lacks column(s) {', '.join(missing) or 'parameters'}", file=file
+        )
+    weights = frame["weight"].to_numpy(dtype=float)
+    if (
+        len(frame) == 0
+        or not np.all(np.isfinite(weights))
+        or weights.min() < 0
+        or weights.sum() <= 0
+    ):
+        raise UserError("posterior file has no usable (positive, finite) weights", file=file)
+    for key in keys:
+        if not key.startswith("actors."):
+            raise UserError(f"posterior parameter {key!r} is not an actor parameter", file=file)
+    return Posterior(samples=frame[keys].reset_index(drop=True), weights=weights, metadata=meta)

@@ -1,0 +1,173 @@
+"""What the report says happened, as facts each simulated world either shows or not.
+
+The Daraa fact sheet (`seeds/daraa_2021.md`) records one truce: broken within
+hours (H1, N2), by the regime and the militias (H2), the militias first by the
+committee's account (H3), the opposition holding (H5, N6), the crossing still
+closed (H6). Each fact here is a rule on a world's first hours (the
+*observation window*, the time between the agreement and the report), so every
+simulated world yields a yes/no per fact, and R worlds at one parameter set
+give the frequency of each fact.
+
+The window matters: the model writes a world's outcome when its truce ends,
+but the report saw only the first day or two. `observe_worlds` therefore steps
+the same many-worlds model as `sim.model.simulate_worlds` (same construction,
+same random stream) only up to the window and reads the state there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.scenario import Scenario
+from sim.schema import ACTORS
+
+REGIME, MILITIA, OPPOSITION = (ACTORS.index(a) for a in ("regime", "militia", "opposition"))
+
+
+@dataclass(frozen=True)
+class WindowOutcomes:
+    """What each world shows at the end of the observation window (arrays over worlds).
+
+    Attributes:
+        first_violation_h: hour of the first violation (NaN: none yet).
+        first_violator: index into `sim.schema.ACTORS` (-1: none yet).
+        violations: violations per actor within the window, shape (3, n).
+        crossing_open_h: hours the crossing was open within the window.
+        collapsed: the truce collapsed within the window.
+        first_violation_by_h: the "within hours" threshold of fact H1.
+    """
+
+    first_violation_h: np.ndarray
+    first_violator: np.ndarray
+    violations: np.ndarray
+    crossing_open_h: np.ndarray
+    collapsed: np.ndarray
+    first_violation_by_h: float
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One observed fact as a rule on a world.
+
+    Attributes:
+        name: identifier used in the priors file's [facts] table.
+        ids: the fact-sheet IDs it rests on.
+        text: the rule in words.
+        rule: WindowOutcomes -> bool array over worlds.
+    """
+
+    name: str
+    ids: str
+    text: str
+    rule: Callable[[WindowOutcomes], np.ndarray]
+
+
+def _within_hours(o: WindowOutcomes) -> np.ndarray:
+    return o.first_violation_h <= o.first_violation_by_h  # NaN (no violation) compares False
+
+
+FACTS: dict[str, Fact] = {
+    f.name: f
+    for f in (
+        Fact(
+            "first_violation_within_hours",
+            "H1, N2",
+            "the first violation came within `first_violation_by_h` hours of the agreement",
+            _within_hours,
+        ),
+        Fact(
+            "first_violator_pro_regime",
+            "H2, H3, H5",
+            "the first violation was by the regime or the militias, not the opposition",
+            lambda o: (o.first_violator == REGIME) | (o.first_violator == MILITIA),
+        ),
+        Fact(
+            "first_violator_militia",
+            "H3 (claimed)",
+            "the militias violated first",
+            lambda o: o.first_violator == MILITIA,
+        ),
+        Fact(
+            "regime_and_militia_fired",
+            "H2",
+            "both the regime and the militias violated within the window",
+            lambda o: (o.violations[REGIME] > 0) & (o.violations[MILITIA] > 0),
+        ),
+        Fact(
+            "opposition_held",
+            "H5, N6 (claimed)",
+            "the opposition did not violate within the window",
+            lambda o: o.violations[OPPOSITION] == 0,
+        ),
+        Fact(
+            "crossing_closed",
+            "H6",
+            "the Saraya crossing was never open within the window",
+            lambda o: o.crossing_open_h == 0,
+        ),
+    )
+}
+
+
+def observe_worlds(
+    scenario: Scenario,
+    mediator: str,
+    n_worlds: int,
+    seed: np.random.SeedSequence | int,
+    *,
+    window_h: float,
+    first_violation_by_h: float,
+    world_params: Mapping[str, np.ndarray] | None = None,
+) -> WindowOutcomes:
+    """Run `n_worlds` worlds up to `window_h` hours and read what each shows there.
+
+    Seeded and built exactly as `sim.model.simulate_worlds`, so the first
+    `window_h` hours of world i are the same as in a full run with that seed.
+
+    Args:
+        scenario: the loaded scenario.
+        mediator: the mediator in charge at hour 0.
+        n_worlds: number of worlds.
+        seed: the chunk's SeedSequence (or an integer).
+        window_h: the observation window in hours.
+        first_violation_by_h: threshold of the "within hours" fact.
+        world_params: per-world actor parameters (`CeasefireModel`'s `world_params`).
+    """
+    from sim.model import CeasefireModel
+
+    model = CeasefireModel(
+        scenario,
+        mediator,
+        n_worlds,
+        rng=np.random.default_rng(seed),
+        world_params=world_params,
+        trace=False,
+        collect=False,
+    )
+    while model.running and model.hour < window_h - 1e-9:
+        model.step()
+    out = model.outcomes
+    # Finished worlds have their counts in `outcomes`; running ones still in the agents.
+    violations = np.stack([out[f"violations_{a}"].astype(np.int64) for a in ACTORS])
+    crossing = out["crossing_open_h"].astype(float).copy()
+    active = model.world
+    if active.size:
+        for i, actor in enumerate(model.armed):
+            violations[i, active] = actor.violations
+        crossing[active] = model.crossing_hours
+    return WindowOutcomes(
+        first_violation_h=out["first_violation_h"].astype(float),
+        first_violator=out["first_violator"].astype(np.int64),
+        violations=violations,
+        crossing_open_h=crossing,
+        collapsed=out["collapsed"].astype(bool),
+        first_violation_by_h=float(first_violation_by_h),
+    )
+
+
+def fact_matrix(outcomes: WindowOutcomes, names: list[str] | tuple[str, ...]) -> np.ndarray:
+    """Bool array (n_worlds, n_facts): whether each world shows each named fact."""
+    return np.stack([FACTS[name].rule(outcomes) for name in names], axis=1)
