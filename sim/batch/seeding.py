@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-DEFAULT_CHUNK_SIZE = 20_000
+DEFAULT_CHUNK_SIZE = 50_000
 """Worlds per chunk unless told otherwise (see docs/benchmarks.md for the measurement).
 
 Changing it changes which random numbers each run gets, so it is part of the

@@ -70,7 +70,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=int,
         default=None,
         metavar="K",
-        help="worlds per chunk (default: 20000); part of the design: another size gives "
+        help="worlds per chunk (default: 50000); part of the design: another size gives "
         "other random numbers",
     )
     parser.add_argument(
