@@ -555,5 +555,7 @@ def write_report(
     scenario = (analysis.batch.manifest.get("scenario") or {}).get("name")
     title = "Ceasefire batch report" + (f": {scenario}" if scenario else "")
     path = directory / REPORT_FILE
-    path.write_text(render_html(sections, title), encoding="utf-8")
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(render_html(sections, title), encoding="utf-8")
+    tmp.replace(path)  # atomic: a reader never sees a half-written report
     return path

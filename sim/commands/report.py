@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 DESCRIPTION = """\
 Write DIR/report.html: the question, the scenario and mediator files used (with
@@ -10,7 +11,9 @@ their hashes and contents), survival per variant, comparisons with their tests
 in plain words, the causes of collapse, every figure (embedded, so the file
 stands alone; PNG and SVG copies go to DIR/figures/) and the command and seed
 that reproduce the batch. A batch with one variant gets a report without the
-comparisons. Prints the path of the report."""
+comparisons. A sweep or sensitivity folder gets its own report: the grid or the
+indices, with the scenario and how to reproduce it. Prints the path of the
+report."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,12 +37,51 @@ def run(args: argparse.Namespace) -> int:
 
     matplotlib.use("Agg")
     from sim.analysis import analyse, write_report
+    from sim.sensitivity import sensitivity_sections
+    from sim.sweep import sweep_sections
 
-    analysis = analyse(args.dir)
+    directory = Path(args.dir)
+    extra = [*sweep_sections(directory), *sensitivity_sections(directory)]
+    if extra:
+        # Hundreds of design points are not variants to compare pairwise: the sweep or
+        # sensitivity sections are the analysis.
+        print(_write_focused_report(directory, extra))
+        return 0
+    analysis = analyse(directory)
     overlay = None
     if getattr(args, "reference", None) is not None:
         from sim.analysis.reference_overlay import reference_overlay
 
         overlay = reference_overlay(analysis, args.reference)
-    print(write_report(args.dir, analysis, reference=overlay))
+    print(write_report(directory, analysis, reference=overlay))
     return 0
+
+
+def _write_focused_report(directory: Path, extra: list) -> Path:
+    """Report of a sweep or sensitivity folder: scenario, its sections, how to reproduce."""
+    from types import SimpleNamespace
+
+    from sim.analysis.load import load_batch
+    from sim.analysis.report import (
+        REPORT_FILE,
+        Section,
+        render_html,
+        reproduce_section,
+        scenario_section,
+    )
+
+    batch = load_batch(directory)
+    view = SimpleNamespace(batch=batch)  # the two sections read only the manifest and path
+    question = Section(
+        "question",
+        "The question",
+        '<p class="question">Which assumptions drive how long the truce holds?</p>',
+    )
+    sections = [question, scenario_section(view), *extra, reproduce_section(view)]
+    name = (batch.manifest.get("scenario") or {}).get("name", "")
+    path = directory / REPORT_FILE
+    tmp = path.with_name(f".{path.name}.tmp")
+    kind = "sweep" if extra[0].id == "sweep" else "sensitivity"
+    tmp.write_text(render_html(sections, f"Ceasefire {kind} report: {name}"), "utf-8")
+    tmp.replace(path)  # never a half-written report
+    return path
