@@ -82,10 +82,10 @@ class ArmedActor(mesa.Agent):
         model = self.model
         mediator = model.mediator
         gain = p["base"] + p["early_fragility"] * ctx.fragility
-        if p["objective"]:
+        if _nonzero(p["objective"]):
             relief = model.config["terms.objective_relief"]
             gain = gain + p["objective"] * (1.0 - relief * ctx.evacuated)
-        if p["spoiling"]:
+        if _nonzero(p["spoiling"]):
             gain = gain + p["spoiling"] * (
                 1.0 + model.config["terms.spoiler_urgency"] * ctx.progress
             )

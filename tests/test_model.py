@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.model import CeasefireModel, simulate_worlds
+from sim.model import CeasefireModel, decode_outcomes, simulate_worlds
 from sim.scenario import apply_overrides, load_scenario
 from sim.schema import ACTOR_PARAMS, ACTORS, CAUSES, SCENARIO_PARAMS
 from tests.helpers import DEFAULT
@@ -204,3 +204,18 @@ def test_bad_model_arguments():
         CeasefireModel(BASE, "russia", 0)
     with pytest.raises(ValueError, match="either seed or rng"):
         CeasefireModel(BASE, "russia", 1, seed=1, rng=1)
+
+
+def test_world_params_on_every_actor_parameter():
+    """Per-world values work for every actor parameter, including the skipped-when-zero ones."""
+    n = 400
+    params = {
+        f"actors.{a}.{k}": np.linspace(0.0, 1.0, n)
+        for a in ACTORS
+        for k in ACTOR_PARAMS
+        if k != "base"
+    }
+    out = CeasefireModel(
+        BASE, "russia", n, rng=3, trace=False, collect=False, world_params=params
+    ).run()
+    _check_invariants(decode_outcomes(out, ["russia", "turkey", "none"]), 336.0, 1.0)
