@@ -33,10 +33,16 @@ if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
+    from sim.calibration import Posterior
+
 DASK_CONNECT_TIMEOUT_S = 5.0
 """How long `--dask ADDRESS` waits for the scheduler before giving up (exit 2)."""
 
 _VERSIONED = ("ceasefire-sim", "numpy", "mesa", "pyarrow", "pandas", "dask", "distributed", "tqdm")
+
+
+POSTERIOR_PREFIX = "posterior."
+"""Prefix of the runs.parquet columns that hold parameters drawn from a posterior."""
 
 
 class BatchFailed(RuntimeError):
@@ -50,20 +56,38 @@ class BatchFailed(RuntimeError):
 
 
 def simulate_chunk(
-    scenario: Scenario, mediator: str, batch_seed: int, index: int, start: int, stop: int
+    scenario: Scenario,
+    mediator: str,
+    batch_seed: int,
+    index: int,
+    start: int,
+    stop: int,
+    posterior: Posterior | None = None,
 ) -> pa.Table:
     """Simulate runs ``[start, stop)`` of one variant: chunk `index` of the batch.
 
     This is what workers execute. Its result depends on its arguments only: the
-    seed comes from `chunk_seed(batch_seed, index)`, whoever runs it.
+    seed comes from `chunk_seed(batch_seed, index)`, whoever runs it. With a
+    posterior, each run's actor parameters are drawn from it with a stream of its
+    own (`posterior_seed`), the same for every variant, so paired runs share them.
 
     Returns:
-        The chunk's outcomes as an Arrow table (see `sim.batch.store.OUTCOME_COLUMNS`).
+        The chunk's outcomes as an Arrow table (see `sim.batch.store.OUTCOME_COLUMNS`),
+        plus one `posterior.<key>` column per drawn parameter.
     """
     from sim.model import simulate_worlds
 
-    outcomes = simulate_worlds(scenario, mediator, stop - start, chunk_seed(batch_seed, index))
-    return outcomes_table(outcomes, start)
+    world_params = None
+    drawn = None
+    if posterior is not None:
+        from sim.calibration import posterior_seed
+
+        world_params = posterior.draw(stop - start, posterior_seed(batch_seed, index))
+        drawn = {f"{POSTERIOR_PREFIX}{k}": v for k, v in world_params.items()}
+    outcomes = simulate_worlds(
+        scenario, mediator, stop - start, chunk_seed(batch_seed, index), world_params=world_params
+    )
+    return outcomes_table(outcomes, start, drawn)
 
 
 # --------------------------------------------------------------------------- executors
@@ -375,6 +399,8 @@ def _check_resumable(old: Mapping[str, Any], new: Mapping[str, Any], out: Path) 
     for key in _RESUME_KEYS:
         if old.get(key) != new[key]:
             differences.append(f"{key} was {old.get(key)!r}, now {new[key]!r}")
+    if (old.get("posterior") or {}).get("sha256") != (new.get("posterior") or {}).get("sha256"):
+        differences.append("the posterior file changed")
     if old.get("versions", {}).get("sim") != new["versions"]["sim"]:
         differences.append(
             f"sim version was {old.get('versions', {}).get('sim')}, now {new['versions']['sim']}"
@@ -386,6 +412,21 @@ def _check_resumable(old: Mapping[str, Any], new: Mapping[str, Any], out: Path) 
             + "); resume with the original command, or start a new batch in an empty folder",
             file=str(out / "manifest.json"),
         )
+
+
+def _posterior_entry(path: str | Path | None, posterior: Posterior | None) -> dict | None:
+    """The manifest's record of the posterior runs drew their parameters from."""
+    if path is None or posterior is None:
+        return None
+    import hashlib
+
+    return {
+        "path": str(path),
+        "sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest(),
+        "keys": posterior.keys,
+        "draws": len(posterior.samples),
+        "columns": [f"{POSTERIOR_PREFIX}{k}" for k in posterior.keys],
+    }
 
 
 def _constant_columns(
@@ -434,6 +475,7 @@ def run_batch(
     resume: bool = False,
     progress: bool = True,
     command: str | None = None,
+    posterior: str | Path | None = None,
 ) -> BatchResult:
     """Run `runs` runs of every variant and write them to the folder `out`.
 
@@ -460,6 +502,9 @@ def run_batch(
         resume: continue the batch in `out`: simulate only the chunks missing there.
         progress: show a progress bar on stderr (only when it is a terminal).
         command: the command line to record in the manifest (default: this call).
+        posterior: a posterior file from `ceasefire calibrate`: each run's actor parameters
+            are drawn from it (the same draws for every variant), and recorded as
+            `posterior.<key>` columns.
 
     Returns:
         A `BatchResult`; ``result.frame`` is the runs table as a DataFrame.
@@ -498,6 +543,12 @@ def run_batch(
         )
 
     base, planned = _plan_variants(scenario_path, mediators, variants, overrides)
+    drawn_from = None
+    if posterior is not None:
+        from sim.calibration import load_posterior
+
+        drawn_from = load_posterior(posterior, base)  # refuses another scenario's posterior
+    drawn_keys = [f"{POSTERIOR_PREFIX}{k}" for k in drawn_from.keys] if drawn_from else []
     bounds = chunk_bounds(runs, chunk_size)
     manifest = _manifest(
         scenario_path=scenario_path,
@@ -510,6 +561,7 @@ def run_batch(
         n_chunks=len(bounds),
         command=command,
     )
+    manifest["posterior"] = _posterior_entry(posterior, drawn_from)
     store = BatchStore(out)
     if out.exists() and not out.is_dir():
         raise UserError("expected a folder for the results, but it is a file", file=str(out))
@@ -554,12 +606,14 @@ def run_batch(
             manifest["runs_total"],
             progress=progress,
             resume_hint=_resume_hint(command, out),
+            posterior=drawn_from,
         )
 
     override_keys = _override_keys(list(base.overrides), planned)
     rows = store.assemble(
         [(v.spec.slug, len(bounds), _constant_columns(v, override_keys)) for v in planned],
-        runs_schema(override_keys),
+        runs_schema(override_keys, drawn_keys),
+        drawn_keys,
     )
     manifest.update(
         finished=_now(),
@@ -603,6 +657,7 @@ def _execute(
     *,
     progress: bool,
     resume_hint: str,
+    posterior: Posterior | None = None,
 ) -> None:
     """Run `tasks` on `executor`, writing each chunk as it completes.
 
@@ -640,6 +695,7 @@ def _execute(
                     task.index,
                     task.start,
                     task.stop,
+                    posterior,
                 )
                 in_flight[future] = task
             if not in_flight:

@@ -77,15 +77,22 @@ def _arrow_type(name: str) -> pa.DataType:
     }[name]
 
 
-def chunk_schema() -> pa.Schema:
-    """The Arrow schema of a chunk file."""
+def chunk_schema(drawn_keys: Sequence[str] = ()) -> pa.Schema:
+    """The Arrow schema of a chunk file.
+
+    Args:
+        drawn_keys: columns of parameters drawn per run (from a posterior), if any.
+    """
     import pyarrow as pa
 
-    return pa.schema([pa.field(n, _arrow_type(t)) for n, t in OUTCOME_COLUMNS])
+    return pa.schema(
+        [pa.field(n, _arrow_type(t)) for n, t in OUTCOME_COLUMNS]
+        + [pa.field(k, pa.float64()) for k in drawn_keys]
+    )
 
 
-def runs_schema(override_keys: Sequence[str]) -> pa.Schema:
-    """The Arrow schema of runs.parquet for a batch with these override columns."""
+def runs_schema(override_keys: Sequence[str], drawn_keys: Sequence[str] = ()) -> pa.Schema:
+    """The Arrow schema of runs.parquet for a batch with these override and drawn columns."""
     import pyarrow as pa
 
     fields = [
@@ -95,12 +102,23 @@ def runs_schema(override_keys: Sequence[str]) -> pa.Schema:
         pa.field("horizon_h", pa.float64()),
         *(pa.field(n, _arrow_type(t)) for n, t in OUTCOME_COLUMNS if n != "run"),
         *(pa.field(k, pa.float64()) for k in override_keys),
+        *(pa.field(k, pa.float64()) for k in drawn_keys),
     ]
     return pa.schema(fields)
 
 
-def outcomes_table(outcomes: Mapping[str, np.ndarray], first_run: int) -> pa.Table:
-    """A chunk's outcomes (as `sim.model.simulate_worlds` returns them) as an Arrow table."""
+def outcomes_table(
+    outcomes: Mapping[str, np.ndarray],
+    first_run: int,
+    drawn: Mapping[str, np.ndarray] | None = None,
+) -> pa.Table:
+    """A chunk's outcomes (as `sim.model.simulate_worlds` returns them) as an Arrow table.
+
+    Args:
+        outcomes: the outcome arrays.
+        first_run: index of the chunk's first run within its variant.
+        drawn: parameters drawn per run (column name -> values), kept beside the outcomes.
+    """
     import pyarrow as pa
 
     n = len(outcomes["duration_h"])
@@ -115,7 +133,9 @@ def outcomes_table(outcomes: Mapping[str, np.ndarray], first_run: int) -> pa.Tab
             arrays.append(pa.array(list(outcomes[name]), type=pa.string()))
         else:
             arrays.append(pa.array(np.asarray(outcomes[name]), type=_arrow_type(kind)))
-    return pa.Table.from_arrays(arrays, schema=chunk_schema())
+    drawn = drawn or {}
+    arrays.extend(pa.array(np.asarray(v, dtype=float), type=pa.float64()) for v in drawn.values())
+    return pa.Table.from_arrays(arrays, schema=chunk_schema(list(drawn)))
 
 
 # --------------------------------------------------------------------------- atomic writes
@@ -250,6 +270,7 @@ class BatchStore:
         self,
         parts: Sequence[tuple[str, int, Callable[[pa.Table], pa.Table]]],
         schema: pa.Schema,
+        drawn_keys: Sequence[str] = (),
     ) -> int:
         """Write runs.parquet from the chunk files, streaming, and return its row count.
 
@@ -257,6 +278,7 @@ class BatchStore:
             parts: per variant in order: its slug, its number of chunks, and a function
                 that adds the variant's constant columns to one chunk's table.
             schema: the schema of runs.parquet (see `runs_schema`).
+            drawn_keys: columns of per-run drawn parameters held in the chunk files.
 
         Only one chunk is in memory at a time, so memory stays bounded however
         many runs the batch holds.
@@ -270,7 +292,9 @@ class BatchStore:
         ):
             for slug, n_chunks, complete in parts:
                 for index in range(n_chunks):
-                    chunk = pq.read_table(self.chunk_path(slug, index), schema=chunk_schema())
+                    chunk = pq.read_table(
+                        self.chunk_path(slug, index), schema=chunk_schema(drawn_keys)
+                    )
                     table = complete(chunk).select(schema.names).cast(schema)
                     writer.write_table(table, row_group_size=ROW_GROUP_SIZE)
                     rows += table.num_rows

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sim.commands._common import add_scenario_argument, parse_overrides
-from sim.commands.sweep import add_batch_arguments, command_line
+from sim.commands._common import add_scenario_argument, command_line, parse_overrides
+from sim.commands.sweep import add_batch_arguments
 
 DESCRIPTION = """\
 Which parameters matter? Draw a design with SALib (Morris trajectories or a
@@ -145,7 +145,8 @@ def run(args: argparse.Namespace) -> int:
         dask=args.dask,
         chunk_size=args.chunk_size,
         resume=args.resume,
-        command=command_line(),
+        progress=not args.quiet,
+        command=command_line(args),
     )
     analysis = analyse_sensitivity(args.out)
     write_results(analysis)

@@ -18,7 +18,12 @@ and where the report is."""
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `study` sub-command."""
-    from sim.commands._common import add_override_arguments, add_scenario_argument
+    from sim.commands._common import (
+        add_execution_arguments,
+        add_mediator_group_arguments,
+        add_scenario_argument,
+    )
+    from sim.commands.compare import add_reference_argument
 
     parser = subparsers.add_parser(
         "study",
@@ -27,41 +32,34 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_scenario_argument(parser)
-    parser.add_argument(
-        "--mediator",
-        dest="mediators",
-        action="append",
-        default=None,
-        metavar="NAME",
-        help="mediator to compare (repeatable; default: the scenario's)",
-    )
+    add_mediator_group_arguments(parser)
     parser.add_argument(
         "--runs",
         type=int,
         default=DEFAULT_RUNS,
         help=f"runs per mediator and variant (default: {DEFAULT_RUNS:,})",
     )
-    parser.add_argument("--seed", type=int, default=20210828, help="batch seed (default: 20210828)")
+    add_execution_arguments(
+        parser,
+        out_required=False,
+        out_help="results folder (default: results/<scenario>-<timestamp>)",
+    )
     parser.add_argument(
-        "--out",
-        metavar="DIR",
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a parameter by its dotted path for every variant "
+        "(repeatable; validated like the file)",
+    )
+    parser.add_argument(
+        "--posterior",
+        metavar="FILE",
         default=None,
-        help="results folder (default: results/<scenario>-<timestamp>)",
+        help="draw each run's actor parameters from this posterior (from ceasefire calibrate)",
     )
-    parser.add_argument(
-        "--workers", type=int, default=None, help="worker processes (default: all cores)"
-    )
-    parser.add_argument(
-        "--dask",
-        metavar="ADDRESS",
-        default=None,
-        help="run the batch on a Dask cluster ('local' starts one)",
-    )
-    parser.add_argument(
-        "--resume", action="store_true", help="finish an interrupted study in --out DIR"
-    )
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    add_override_arguments(parser)
+    add_reference_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -78,7 +76,6 @@ def _default_out(scenario_path: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Batch, analyse, plot, report; print the table and the report's path."""
-    import shlex
     import sys
     from pathlib import Path
 
@@ -87,14 +84,18 @@ def run(args: argparse.Namespace) -> int:
     matplotlib.use("Agg")
     from sim.analysis import analyse, write_report
     from sim.batch import BatchFailed, run_batch
-    from sim.commands._common import parse_overrides
+    from sim.commands._common import command_line, parse_overrides
     from sim.errors import UserError
 
     overrides = parse_overrides(args.overrides)
     if args.resume and args.out is None:
         raise UserError("--resume needs --out DIR: the folder of the study to finish")
     out = args.out or _default_out(args.scenario)  # run_batch creates it once input is valid
-    command = shlex.join(["ceasefire", *sys.argv[1:]]) if sys.argv[1:2] == ["study"] else None
+    reference = args.reference
+    if reference is not None:  # check the filter before any work starts
+        from sim.analysis.reference_overlay import parse_reference_filter
+
+        parse_reference_filter(reference)
     try:
         result = run_batch(
             args.scenario,
@@ -107,15 +108,23 @@ def run(args: argparse.Namespace) -> int:
             workers=args.workers,
             dask=args.dask,
             resume=args.resume,
+            chunk_size=args.chunk_size,
             progress=not args.quiet,
-            command=command,
+            command=command_line(args),
+            posterior=args.posterior,
         )
     except BatchFailed as error:
         print(f"ceasefire study: {error}", file=sys.stderr)
         return 1
     analysis = analyse(result.path)
     print(analysis.format_table())
-    report = write_report(result.path, analysis)
+    overlay = None
+    if reference is not None:
+        from sim.analysis.reference_overlay import reference_overlay
+
+        overlay = reference_overlay(analysis, reference)
+        print("\n" + overlay.format_text())
+    report = write_report(result.path, analysis, reference=overlay)
     print(f"\n{result.n_runs:,} runs in {result.path}")
     print(f"Report: {report}")
     print(f"Figures: {Path(result.path) / 'figures'}")

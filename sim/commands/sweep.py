@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import shlex
 import sys
 
-from sim.commands._common import add_override_arguments, add_scenario_argument, parse_overrides
+from sim.commands._common import (
+    add_execution_arguments,
+    add_override_arguments,
+    add_scenario_argument,
+    command_line,
+    parse_overrides,
+)
 
 DESCRIPTION = """\
 Simulate every point of a grid over one or more parameters under every
@@ -53,7 +58,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def add_batch_arguments(
     parser: argparse.ArgumentParser, *, runs_default: int, runs_help: str, runs_flag: str = "--runs"
 ) -> None:
-    """Options shared by `sweep` and `sensitivity`: mediators, runs, seed, folder, executors."""
+    """Options shared by `sweep` and `sensitivity`: mediators, runs, overlays, execution."""
     parser.add_argument(
         "--mediator",
         dest="mediators",
@@ -65,27 +70,8 @@ def add_batch_arguments(
     parser.add_argument(
         runs_flag, dest="runs", type=int, default=runs_default, metavar="N", help=runs_help
     )
-    parser.add_argument("--seed", type=int, default=20210828, help="seed of the whole batch")
-    parser.add_argument("--out", required=True, metavar="DIR", help="results folder")
     add_override_arguments(parser)
-    parser.add_argument(
-        "--workers", type=int, default=None, help="local worker processes (default: all cores)"
-    )
-    parser.add_argument(
-        "--dask",
-        default=None,
-        metavar="ADDRESS",
-        help="run on a Dask cluster: a scheduler address, or 'local'",
-    )
-    parser.add_argument(
-        "--chunk-size", type=int, default=None, metavar="K", help="worlds per chunk"
-    )
-    parser.add_argument("--resume", action="store_true", help="finish an interrupted run in DIR")
-
-
-def command_line() -> str:
-    """The command as typed, for the manifest."""
-    return "ceasefire " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    add_execution_arguments(parser, out_help="results folder")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -120,7 +106,8 @@ def run(args: argparse.Namespace) -> int:
         dask=args.dask,
         chunk_size=args.chunk_size,
         resume=args.resume,
-        command=command_line(),
+        progress=not args.quiet,
+        command=command_line(args),
     )
     analysis = analyse_sweep(args.out)
     paths = write_sweep_figures(analysis)
