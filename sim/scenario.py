@@ -326,21 +326,20 @@ def _require_all(
 # --------------------------------------------------------------------------- mediators
 
 
-def _mediator_path(name: str, mediators_dir: Path) -> Path:
-    if name.endswith(".toml") or "/" in name:
-        return Path(name)
-    return mediators_dir / f"{name}.toml"
+def _find_file(kind: str, name: str, folder: Path) -> Path:
+    """The file of a named mediator or variant: `folder/<name>.toml`, or `name` as a path."""
+    path = Path(name) if name.endswith(".toml") or "/" in name else folder / f"{name}.toml"
+    if not path.exists():
+        available = sorted(p.stem for p in folder.glob("*.toml"))
+        raise UserError(
+            f"unknown {kind} '{name}': no file {path} (available: {', '.join(available) or 'none'})"
+        )
+    return path
 
 
 def load_mediator(name_or_path: str, mediators_dir: Path, *, strict: bool = False) -> Mediator:
     """Load one mediator by name (a file in `mediators_dir`) or by path."""
-    path = _mediator_path(name_or_path, mediators_dir)
-    if not path.exists():
-        available = sorted(p.stem for p in mediators_dir.glob("*.toml"))
-        raise UserError(
-            f"unknown mediator '{name_or_path}': no file {path} "
-            f"(available: {', '.join(available) or 'none'})"
-        )
+    path = _find_file("mediator", name_or_path, mediators_dir)
     source = SourceFile.read(path)
     flat = _flatten(_parse_toml(source))
     parsed = _parse_table(
@@ -474,22 +473,10 @@ def apply_overrides(
 # --------------------------------------------------------------------------- variants
 
 
-def _variant_path(name: str, variants_dir: Path) -> Path:
-    if name.endswith(".toml") or "/" in name:
-        return Path(name)
-    return variants_dir / f"{name}.toml"
-
-
 def _apply_variant(
     scenario: Scenario, name: str, variants_dir: Path, mediators_dir: Path, *, strict: bool
 ) -> tuple[Scenario, str | None]:
-    path = _variant_path(name, variants_dir)
-    if not path.exists():
-        available = sorted(p.stem for p in variants_dir.glob("*.toml"))
-        raise UserError(
-            f"unknown variant '{name}': no file {path} "
-            f"(available: {', '.join(available) or 'none'})"
-        )
+    path = _find_file("variant", name, variants_dir)
     source = SourceFile.read(path)
     table = _parse_toml(source)
     unknown = set(table) - {"variant", "set"}

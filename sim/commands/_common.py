@@ -70,6 +70,27 @@ def add_mediator_group_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_batch_parameter_arguments(parser: argparse.ArgumentParser) -> None:
+    """--set for every variant of a batch, and --posterior, for `batch` and `study`."""
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a parameter by its dotted path for every variant, e.g. "
+        "actors.regime.base=-6 or mediator.conduct.resolve=0.8 (repeatable; validated "
+        "like the file)",
+    )
+    parser.add_argument(
+        "--posterior",
+        metavar="FILE",
+        default=None,
+        help="draw each run's actor parameters from this posterior (from ceasefire "
+        "calibrate), the same draws for every variant",
+    )
+
+
 def add_execution_arguments(
     parser: argparse.ArgumentParser,
     *,

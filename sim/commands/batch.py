@@ -22,6 +22,7 @@ what is missing, giving the same runs.parquet as an uninterrupted run."""
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `batch` sub-command."""
     from sim.commands._common import (
+        add_batch_parameter_arguments,
         add_execution_arguments,
         add_mediator_group_arguments,
         add_scenario_argument,
@@ -39,23 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--runs", type=int, default=10_000, help="runs per variant (default: 10000)"
     )
     add_execution_arguments(parser)
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a parameter by its dotted path for every variant, e.g. "
-        "actors.regime.base=-6 or mediator.conduct.resolve=0.8 (repeatable; validated "
-        "like the file)",
-    )
-    parser.add_argument(
-        "--posterior",
-        metavar="FILE",
-        default=None,
-        help="draw each run's actor parameters from this posterior (from ceasefire "
-        "calibrate), the same draws for every variant",
-    )
+    add_batch_parameter_arguments(parser)
     parser.set_defaults(func=run)
 
 

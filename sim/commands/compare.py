@@ -61,7 +61,7 @@ def add_reference_argument(parser: argparse.ArgumentParser) -> None:
         '"country=Syria,mediator=Russia" (alone or "all": every ceasefire); keys: country, '
         "country_exact, mediator, mediated, written, fixed_term, class, enforcement (1+2), "
         "purpose, since, until, exact_dates, include_never_in_effect, unknown_endings. "
-        "Put it after DIR.",
+        "Put it last: its FILTER is optional.",
     )
 
 

@@ -19,6 +19,7 @@ and where the report is."""
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `study` sub-command."""
     from sim.commands._common import (
+        add_batch_parameter_arguments,
         add_execution_arguments,
         add_mediator_group_arguments,
         add_scenario_argument,
@@ -44,21 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         out_required=False,
         out_help="results folder (default: results/<scenario>-<timestamp>)",
     )
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a parameter by its dotted path for every variant "
-        "(repeatable; validated like the file)",
-    )
-    parser.add_argument(
-        "--posterior",
-        metavar="FILE",
-        default=None,
-        help="draw each run's actor parameters from this posterior (from ceasefire calibrate)",
-    )
+    add_batch_parameter_arguments(parser)
     add_reference_argument(parser)
     parser.set_defaults(func=run)
 
