@@ -262,18 +262,16 @@ def run_abc(
     ]
     started = time.perf_counter()
     results: list[dict[str, np.ndarray]] = [{}] * len(tasks)
-    if workers == 1:
-        for i, task in enumerate(tasks):
-            results[i] = score_chunk(*task)
+    # The batch engine's executors: in-process for one worker, else a forkserver pool
+    # (fork from a parent holding threads can deadlock).
+    from sim.batch.engine import open_executor
+
+    with open_executor(workers) as (pool, _slots, _description):
+        futures = {pool.submit(score_chunk, *task): i for i, task in enumerate(tasks)}
+        for done, future in enumerate(cf.as_completed(futures), start=1):
+            results[futures[future]] = future.result()
             if progress:
-                progress(i + 1, len(tasks))
-    else:
-        with cf.ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(score_chunk, *task): i for i, task in enumerate(tasks)}
-            for done, future in enumerate(cf.as_completed(futures), start=1):
-                results[futures[future]] = future.result()
-                if progress:
-                    progress(done, len(tasks))
+                progress(done, len(tasks))
     seconds = time.perf_counter() - started
 
     frequencies = np.concatenate([r["frequencies"] for r in results])
