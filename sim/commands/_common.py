@@ -134,6 +134,18 @@ def add_execution_arguments(
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+def execution_options(args: argparse.Namespace) -> dict:
+    """The keyword arguments of the batch engine that `add_execution_arguments` collects."""
+    return {
+        "workers": args.workers,
+        "dask": args.dask,
+        "chunk_size": args.chunk_size,
+        "resume": args.resume,
+        "progress": not args.quiet,
+        "command": command_line(args),
+    }
+
+
 def command_line(args: argparse.Namespace) -> str:
     """The command as the user gave it, for manifests and "how to reproduce"."""
     import shlex

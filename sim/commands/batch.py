@@ -49,9 +49,8 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from sim.batch import BatchFailed, run_batch
-    from sim.commands._common import command_line, parse_overrides
+    from sim.commands._common import execution_options, parse_overrides
 
-    command = command_line(args)
     try:
         result = run_batch(
             args.scenario,
@@ -61,12 +60,7 @@ def run(args: argparse.Namespace) -> int:
             runs=args.runs,
             seed=args.seed,
             out=args.out,
-            chunk_size=args.chunk_size,
-            workers=args.workers,
-            dask=args.dask,
-            resume=args.resume,
-            progress=not args.quiet,
-            command=command,
+            **execution_options(args),
             posterior=args.posterior,
         )
     except BatchFailed as error:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sim.commands._common import add_scenario_argument, command_line, parse_overrides
+from sim.commands._common import add_scenario_argument, execution_options, parse_overrides
 from sim.commands.sweep import add_batch_arguments
 
 DESCRIPTION = """\
@@ -141,12 +141,7 @@ def run(args: argparse.Namespace) -> int:
         args.scenario,
         design,
         out=args.out,
-        workers=args.workers,
-        dask=args.dask,
-        chunk_size=args.chunk_size,
-        resume=args.resume,
-        progress=not args.quiet,
-        command=command_line(args),
+        **execution_options(args),
     )
     analysis = analyse_sensitivity(args.out)
     write_results(analysis)

@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     matplotlib.use("Agg")
     from sim.analysis import analyse, write_report
     from sim.batch import BatchFailed, run_batch
-    from sim.commands._common import command_line, parse_overrides
+    from sim.commands._common import execution_options, parse_overrides
     from sim.errors import UserError
 
     overrides = parse_overrides(args.overrides)
@@ -92,12 +92,7 @@ def run(args: argparse.Namespace) -> int:
             runs=args.runs,
             seed=args.seed,
             out=out,
-            workers=args.workers,
-            dask=args.dask,
-            resume=args.resume,
-            chunk_size=args.chunk_size,
-            progress=not args.quiet,
-            command=command_line(args),
+            **execution_options(args),
             posterior=args.posterior,
         )
     except BatchFailed as error:

@@ -9,7 +9,7 @@ from sim.commands._common import (
     add_execution_arguments,
     add_override_arguments,
     add_scenario_argument,
-    command_line,
+    execution_options,
     parse_overrides,
 )
 
@@ -102,12 +102,7 @@ def run(args: argparse.Namespace) -> int:
         runs=args.runs,
         seed=args.seed,
         out=args.out,
-        workers=args.workers,
-        dask=args.dask,
-        chunk_size=args.chunk_size,
-        resume=args.resume,
-        progress=not args.quiet,
-        command=command_line(args),
+        **execution_options(args),
     )
     analysis = analyse_sweep(args.out)
     paths = write_sweep_figures(analysis)
