@@ -389,8 +389,10 @@ def comparisons_section(analysis: BatchAnalysis) -> Section:
         parts.append(
             _p(
                 "Unpaired tests treat the variants as independent samples. Paired tests use "
-                "the common random numbers: run i of each variant saw the same random draws, "
-                "so outcomes are compared run by run (McNemar's exact test on surviving the "
+                "the common random numbers: run i of each variant starts from the same random "
+                "stream (and the same parameters drawn from a posterior, if any), so outcomes "
+                "are compared run by run; the coupling fades once the runs' histories diverge "
+                "(docs/batch.md) (McNemar's exact test on surviving the "
                 "horizon; Wilcoxon's signed-rank test on hours held). Hazard ratios come from "
                 "a Cox model with the variant as the only covariate."
             )
