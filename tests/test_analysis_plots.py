@@ -127,3 +127,44 @@ def test_single_variant_figures_render(tmp_path):
     single = analyse(small_runs({"russia": 0.01}, n=60, seed=3))
     paths = write_figures(single, tmp_path, formats=("png",))
     assert all(p.stat().st_size > 1000 for p in paths)
+
+
+def test_first_violation_axis_zooms_to_where_the_events_are():
+    """First violations within hours would be a vertical line on a two-week axis."""
+    import numpy as np
+    import pandas as pd
+
+    from sim.analysis import analyse
+    from sim.analysis.plots import survival_plot
+
+    rng = np.random.default_rng(0)
+    n = 2_000
+    frame = pd.DataFrame(
+        {
+            "variant": "russia",
+            "mediator": "russia",
+            "run": np.arange(n),
+            "horizon_h": 336.0,
+            "duration_h": 336.0,
+            "collapsed": False,
+            "cause": "none",
+            "first_violation_h": np.ceil(rng.exponential(2.0, n)),
+            "first_violator": "militia",
+            "violations_regime": 0,
+            "violations_militia": 1,
+            "violations_opposition": 0,
+            "crossing_open_h": 0.0,
+            "agreement": False,
+            "credibility_regime": 0.5,
+            "credibility_militia": 0.5,
+            "credibility_opposition": 0.5,
+            "switch_h": np.nan,
+            "final_mediator": "russia",
+        }
+    )
+    analysis = analyse(frame)
+    ax = survival_plot(analysis, endpoint="first_violation")
+    assert ax.get_xlim()[1] < 336 / 4  # zoomed in on the first day(s)
+    assert "first 24 h of 336 h" in ax.get_title()
+    collapse_ax = survival_plot(analysis, endpoint="collapse")
+    assert collapse_ax.get_xlim()[1] > 336  # time to collapse keeps the whole horizon

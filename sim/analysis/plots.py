@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from sim.analysis.style import ACTORS, CAUSES, actor_name, cause_colour, cause_name
-from sim.analysis.survival import ENDPOINT_TITLES
+from sim.analysis.survival import ENDPOINT_TITLES, SurvivalAnalysis
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.analysis import BatchAnalysis
@@ -41,7 +41,7 @@ def hour_ticks(horizon_h: float, max_ticks: int = 8) -> list[float]:
     while days / step > max_ticks - 1:
         step += 1
     ticks = list(np.arange(0, horizon_h + 1e-9, 24 * step))
-    if horizon_h < 48:  # a short truce: six-hour ticks
+    if horizon_h <= 48:  # a short span: six-hour ticks
         ticks = list(np.arange(0, horizon_h + 1e-9, 6))
     return [float(t) for t in ticks]
 
@@ -50,12 +50,33 @@ def format_hour_axis(ax: Axes, horizon_h: float, *, label: bool = True) -> Axes:
     """Put hour ticks with their day under them on the x axis, 0 to the horizon."""
     ticks = hour_ticks(horizon_h)
     ax.set_xticks(ticks)
-    ax.set_xticklabels([f"{t:g} h\nday {t / 24:g}" if t else "0 h" for t in ticks])
+    ax.set_xticklabels(
+        [f"{t:g} h\nday {t / 24:g}" if t and t % 24 == 0 else f"{t:g} h" for t in ticks]
+    )
     # A little room left of 0 so the at-risk counts at hour 0 are not clipped.
     ax.set_xlim(-0.03 * horizon_h, horizon_h * 1.03)
     if label:
         ax.set_xlabel("Time since the truce was agreed")
     return ax
+
+
+def _zoomed_span(survival: SurvivalAnalysis, horizon_h: float) -> float:
+    """Hours to show: the horizon, or less when every curve is flat near 0 long before it.
+
+    Time to first violation is usually over within hours; on a two-week axis its
+    curves would be a vertical line. Show up to the whole day by which fewer than
+    1% of runs in every variant are still without an event, if that is at most a
+    quarter of the horizon.
+    """
+    latest = 0.0
+    for result in survival:
+        curve = result.fitter.survival_function_.iloc[:, 0]
+        below = curve.index[curve.to_numpy() < 0.01]
+        if len(below) == 0:
+            return horizon_h
+        latest = max(latest, float(below[0]))
+    span = 24.0 * np.ceil(max(latest, 1.0) / 24.0)
+    return span if span <= horizon_h / 4 else horizon_h
 
 
 def _mark_horizon(ax: Axes, horizon_h: float) -> None:
@@ -115,6 +136,8 @@ def survival_plot(
         )
     survival = analysis.survival if endpoint == "collapse" else analysis.first_violation
     horizon = _horizon(analysis)
+    # The span of the x axis: the whole horizon, or the first hours where everything happens.
+    shown = horizon if endpoint == "collapse" else _zoomed_span(survival, horizon)
     for result in survival:
         colour = analysis.colours[result.variant]
         curve = result.fitter.survival_function_.iloc[:, 0]
@@ -136,7 +159,8 @@ def survival_plot(
         from sim.reference import plot_reference
 
         plot_reference(ax, reference.reference, label=reference.label, max_time=horizon)
-    _mark_horizon(ax, horizon)
+    if shown == horizon:
+        _mark_horizon(ax, horizon)
     ax.set_ylim(0, 1.02)
     ax.set_ylabel(
         "Share of runs with the truce still holding"
@@ -144,14 +168,16 @@ def survival_plot(
         else "Share of runs without any violation yet"
     )
     what = ENDPOINT_TITLES[endpoint]
+    zoom = "" if shown == horizon else f"\n(only the first {shown:g} h of {horizon:g} h shown)"
     ax.set_title(
-        f"Kaplan-Meier survival: {what}, per variant (shaded: {analysis.level:.0%} confidence band)"
+        f"Kaplan-Meier survival: {what}, per variant (shaded: {analysis.level:.0%} confidence "
+        f"band){zoom}"
     )
     ax.grid(alpha=0.3)
     ax.legend(title="Variant", loc="upper right", bbox_to_anchor=(1.0, 0.93), fontsize=9)
-    format_hour_axis(ax, horizon, label=risk_ax is None)
+    format_hour_axis(ax, shown, label=risk_ax is None)
     if risk_ax is not None:
-        ticks = hour_ticks(horizon)
+        ticks = hour_ticks(shown)
         risk_ax.set_ylim(-0.5, len(survival) - 0.5)
         risk_ax.invert_yaxis()
         for row, result in enumerate(survival):
@@ -179,7 +205,7 @@ def survival_plot(
             fontsize=9,
             loc="left",
         )
-        format_hour_axis(risk_ax, horizon)
+        format_hour_axis(risk_ax, shown)
         ax.tick_params(labelbottom=False)
     return ax
 
