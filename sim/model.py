@@ -37,6 +37,7 @@ from sim.agents import (
 from sim.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
 from sim.schema import ACTORS, CAUSES
 
+_WORLD_DRAWS = 5  # per world and step: three choices, the crossing opening, its reclosing
 CAUSE_CODE = {name: code for code, name in enumerate(CAUSES)}
 
 
@@ -91,6 +92,11 @@ class CeasefireModel(mesa.Model):
                 mediators=[mediator] if mediator else None,
                 overrides=overrides,
             )
+        # Common random numbers: the draws that steer each world's course (choices, the
+        # crossing) come from a stream of their own, drawn for every world, finished or
+        # not, and read by world id, so world w meets the same luck under any mediator or
+        # variant however the other worlds fare. Sparse draws stay on `self.rng`.
+        self.world_rng = self.rng.spawn(1)[0]
         # Not `self.scenario`: Mesa 3.5 reserves that name for its own scenario objects.
         self.config = scenario
         self.n_worlds = n_worlds
@@ -170,7 +176,9 @@ class CeasefireModel(mesa.Model):
             crossing_open=open_now,
             evacuated=self.evacuated,
         )
-        uniforms = self.rng.random((3, n))
+        uniforms = self.world_rng.random((_WORLD_DRAWS, self.n_worlds))
+        if n != self.n_worlds:
+            uniforms = uniforms.take(self.world, axis=1)
         violated = [actor.decide(ctx, uniforms[i]) for i, actor in enumerate(self.armed)]
 
         # 2. Record what happened; the side that was hit builds grievance (ODD 7.5).
@@ -181,7 +189,7 @@ class CeasefireModel(mesa.Model):
         mediator.monitor_and_respond(hour, coverage)
 
         # 4. The terms: the crossing opens if the mediator delivers, recloses on regime fire.
-        self._update_terms(hour, violated[REGIME])
+        self._update_terms(hour, violated[REGIME], uniforms[3], uniforms[4])
 
         # 5. Escalation, collapse and the mediator walking away.
         collapsed, cause = self._check_collapse(violated)
@@ -230,7 +238,9 @@ class CeasefireModel(mesa.Model):
                     motive = _motive(actor, float(actor.grievance[0]))
                     self._event(hour, actor.key, "violation", motive)
 
-    def _update_terms(self, hour: float, regime_violated: np.ndarray) -> None:
+    def _update_terms(
+        self, hour: float, regime_violated: np.ndarray, u_open: np.ndarray, u_close: np.ndarray
+    ) -> None:
         mediator = self.mediator
         was_open = self.crossing_open.copy()
         due = hour >= self.config["terms.crossing_due_h"]
@@ -238,10 +248,10 @@ class CeasefireModel(mesa.Model):
             # The mediator's pull over the regime, which holds the crossing, opens it.
             p_hour = mediator.param("conduct.delivery") * mediator.param("leverage.regime")
             p = p_hour if self.step_h == 1.0 else 1.0 - (1.0 - p_hour) ** self.step_h
-            opens = ~self.crossing_open & (self.rng.random(self.world.size) < p)
+            opens = ~self.crossing_open & (u_open < p)
             self.crossing_open |= opens
         reclose = self.config["terms.crossing_reclose"]
-        closes = self.crossing_open & regime_violated & (self.rng.random(self.world.size) < reclose)
+        closes = self.crossing_open & regime_violated & (u_close < reclose)
         self.crossing_open &= ~closes
         self.crossing_hours += self.step_h * self.crossing_open
         cred = mediator.credibility[OPPOSITION]

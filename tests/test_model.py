@@ -219,3 +219,20 @@ def test_world_params_on_every_actor_parameter():
         BASE, "russia", n, rng=3, trace=False, collect=False, world_params=params
     ).run()
     _check_invariants(decode_outcomes(out, ["russia", "turkey", "none"]), 336.0, 1.0)
+
+
+def test_common_random_numbers_pair_runs_across_mediators():
+    """Run i under Russia and run i under Turkey share the draws that steer them.
+
+    Pairing is what makes the paired tests of `ceasefire compare` sharper than
+    unpaired ones: the paired standard error of the two-week difference must be
+    well below the unpaired one (independent samples would make them equal).
+    """
+    russia = simulate_worlds(BASE, "russia", 20_000, 12)
+    turkey = simulate_worlds(BASE, "turkey", 20_000, 12)
+    held_r = (russia["duration_h"] >= 336).astype(float)
+    held_t = (turkey["duration_h"] >= 336).astype(float)
+    paired_se = (held_t - held_r).std() / math.sqrt(held_r.size)
+    unpaired_se = math.sqrt(held_r.var() / held_r.size + held_t.var() / held_t.size)
+    assert paired_se < 0.75 * unpaired_se
+    assert np.corrcoef(russia["duration_h"], turkey["duration_h"])[0, 1] > 0.5

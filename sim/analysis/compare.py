@@ -6,13 +6,13 @@ Two kinds of comparison are made for every pair of variants (a, b):
   test on the survival curves, a Cox hazard ratio, and the difference in
   survival at the horizon from the two Kaplan-Meier estimates.
 * **Paired** (use the common random numbers): run *i* of variant a and run *i*
-  of variant b start from the same random stream (and share any parameters drawn
-  from a posterior), so their outcomes are compared run by run; the coupling
-  fades once their histories diverge (docs/batch.md). McNemar's exact test on
+  of variant b meet the same draws for their actors' choices and the crossing
+  (and share any parameters drawn from a posterior), so their outcomes are
+  compared run by run (docs/batch.md). McNemar's exact test on
   "survived the horizon" and the paired difference in survival; the paired
   difference in restricted mean survival (hours held, out of the horizon) with
   a t interval and Wilcoxon's signed-rank test. Pairing removes the noise both
-  variants share, so these tests are sharper while the coupling lasts.
+  variants share, so these tests are sharper.
 
 Breakdowns per variant: shares of collapse causes among collapsed runs and of
 the first violator among runs with a violation (Wilson intervals), and the mean

@@ -389,12 +389,12 @@ def comparisons_section(analysis: BatchAnalysis) -> Section:
         parts.append(
             _p(
                 "Unpaired tests treat the variants as independent samples. Paired tests use "
-                "the common random numbers: run i of each variant starts from the same random "
-                "stream (and the same parameters drawn from a posterior, if any), so outcomes "
-                "are compared run by run; the coupling fades once the runs' histories diverge "
-                "(docs/batch.md) (McNemar's exact test on surviving the "
-                "horizon; Wilcoxon's signed-rank test on hours held). Hazard ratios come from "
-                "a Cox model with the variant as the only covariate."
+                "the common random numbers: run i of each variant meets the same draws for its "
+                "actors' choices and the crossing (and the same parameters drawn from a "
+                "posterior, if any), so outcomes are compared run by run (docs/batch.md): "
+                "McNemar's exact test on surviving the horizon, Wilcoxon's signed-rank test on "
+                "hours held. Hazard ratios come from a Cox model with the variant as the only "
+                "covariate."
             )
         )
     return Section("comparisons", "Comparisons between variants", "\n".join(parts))
