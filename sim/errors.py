@@ -13,5 +13,6 @@ class UserError(Exception):
     def __init__(self, message: str, *, file: str | None = None, key: str | None = None):
         self.file = file
         self.key = key
+        self.detail = message  # the message without the file and key, to re-raise elsewhere
         where = ", ".join(part for part in (file, f"key '{key}'" if key else None) if part)
         super().__init__(f"{where}: {message}" if where else message)

@@ -450,15 +450,15 @@ def apply_overrides(
     """A copy of `scenario` with `overrides` applied, each validated like a file value."""
     if not overrides:
         return scenario
-    typed = {
-        key: _coerce(
-            _parse_literal(raw) if isinstance(raw, str) else raw,
-            override_param(key, scenario.mediators),
-            file=file,
-            key=key,
+    typed = {}
+    for key, raw in overrides.items():
+        try:
+            param = override_param(key, scenario.mediators)
+        except UserError as error:  # say where the key came from
+            raise UserError(error.detail, file=file, key=key) from None
+        typed[key] = _coerce(
+            _parse_literal(raw) if isinstance(raw, str) else raw, param, file=file, key=key
         )
-        for key, raw in overrides.items()
-    }
     values, mediators = _apply_values(scenario, typed, file=file)
     new = replace(
         scenario,
@@ -519,7 +519,7 @@ def _apply_variant(
         values, mediators = _apply_values(scenario, assignments, file=source.path)
     except UserError as error:
         if error.file is None:
-            raise UserError(str(error), file=source.path) from None
+            raise UserError(error.detail, file=source.path, key=error.key) from None
         raise
     new = replace(
         scenario,
@@ -618,7 +618,7 @@ def load_scenario(
         except UserError as error:
             if error.file is not None or asked_by is None:
                 raise
-            raise UserError(str(error), file=source.path, key=asked_by) from None
+            raise UserError(error.detail, file=source.path, key=asked_by) from None
         loaded.setdefault(mediator.name, mediator)
 
     scenario = Scenario(

@@ -167,7 +167,7 @@ def load_default_params(
                 )
             )
         except UserError as error:
-            raise UserError(str(error), file=str(path)) from None
+            raise UserError(error.detail, file=str(path), key=error.key) from None
     _refuse_repeats([p.key for p in params])
     return params
 

@@ -206,7 +206,7 @@ def make_prior(key: str, entry: Any, scenario: Scenario, *, file: str = "<priors
     try:
         param = override_param(key, scenario.mediators)
     except UserError as error:
-        raise UserError(str(error).split(": ", 1)[-1], file=file, key=key) from None
+        raise UserError(error.detail, file=file, key=key) from None
     if param.kind != "float":
         raise UserError(
             f"a prior needs a numeric parameter; this is {param.kind}", file=file, key=key
@@ -363,7 +363,7 @@ def load_priors(path: str | Path, scenario: Scenario) -> CalibrationSpec:
     try:
         scenario.with_mediators([mediator])
     except UserError as error:
-        raise UserError(str(error), file=file, key="calibration.mediator") from None
+        raise UserError(error.detail, file=file, key="calibration.mediator") from None
     window, window_note = _setting(settings, "window_h", 48.0, file=file)
     within, within_note = _setting(settings, "first_violation_by_h", 12.0, file=file)
     extra = sorted(set(settings) - {"scenario", "mediator", "window_h", "first_violation_by_h"})
