@@ -74,7 +74,6 @@ class ArmedActor(mesa.Agent):
         self.pressure = np.zeros(n)  # mediator pressure applied and still felt (ODD 7.3)
         self.pending = np.zeros(n, dtype=np.int32)  # own violations not yet seen by the mediator
         self.violations = np.zeros(n, dtype=np.int32)
-        self.last_net = np.zeros(n)  # log-odds of the last choice, kept for the timeline
 
     def propensity(self, ctx: StepContext) -> np.ndarray:
         """Log-odds of violating this hour, per world (ODD eq. 1)."""
@@ -114,7 +113,6 @@ class ArmedActor(mesa.Agent):
     def decide(self, ctx: StepContext, uniform: np.ndarray) -> np.ndarray:
         """Draw this step's choice in every world; True where the actor violates."""
         net = self.propensity(ctx)
-        self.last_net = net
         # p_hour = 1 / (1 + exp(-net)), computed in one buffer (no temporaries).
         p_hour = np.negative(net)
         np.exp(p_hour, out=p_hour)
@@ -126,7 +124,7 @@ class ArmedActor(mesa.Agent):
 
     def compact(self, keep: np.ndarray) -> None:
         """Keep only the worlds at positions `keep` (the others have finished)."""
-        for name in ("grievance", "intensity", "pressure", "pending", "violations", "last_net"):
+        for name in ("grievance", "intensity", "pressure", "pending", "violations"):
             setattr(self, name, getattr(self, name).take(keep))
 
 
