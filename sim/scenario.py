@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -24,29 +25,33 @@ from typing import Any
 
 from sim.errors import UserError
 from sim.schema import (
+    ACTOR_BOOLS,
+    ACTOR_STRINGS,
+    BASE_CAUSES,
+    MAX_PARTIES,
+    MAX_TERMS,
     MEDIATOR_LISTS,
-    MEDIATOR_PARAMS,
+    MEDIATOR_PARTY_PARAMS,
+    MEDIATOR_PARTY_REQUIRED,
     MEDIATOR_STRINGS,
+    RESERVED_KEYS,
     SCENARIO_LISTS,
-    SCENARIO_PARAMS,
     SCENARIO_STRINGS,
+    TERM_DELIVERY,
+    TERM_STRINGS,
     VARIANT_STRINGS,
     Param,
+    mediator_defaults,
+    mediator_params,
+    scenario_defaults,
+    scenario_params,
 )
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SCENARIO = PACKAGE_ROOT / "scenarios" / "daraa_2021.toml"
 
-# The [switch] table is optional: a scenario without it never switches mediator.
-_OPTIONAL_SECTIONS = {"switch"}
-_SWITCH_OFF: dict[str, Any] = {
-    "switch.enabled": False,
-    "switch.trust_below": 0.0,
-    "switch.unpunished_at_least": 1_000_000,
-    "switch.delay_h": 0.0,
-}
-
 Value = float | int | bool
+_KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,31}")
 
 
 class ReadOnlyDict(dict):
@@ -105,6 +110,27 @@ class Mediator:
 
 
 @dataclass(frozen=True)
+class Party:
+    """An armed party of the scenario (`[actors.<key>]`)."""
+
+    key: str
+    label: str
+    side: str
+    signatory: bool
+    patron: str | None = None
+
+
+@dataclass(frozen=True)
+class Term:
+    """A term of the truce (`[terms.<key>]`)."""
+
+    key: str
+    label: str
+    controller: str
+    delivery: str  # "mediated" or "scheduled"
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A validated scenario with every mediator it may need.
 
@@ -119,6 +145,8 @@ class Scenario:
         source: the scenario file as read.
         variants: names of the variant overlays applied, in order.
         overrides: `--set` overrides applied last, by dotted path.
+        parties: the armed parties, in the order of the file (array order in the model).
+        terms: the terms of the truce, in the order of the file.
     """
 
     name: str
@@ -132,6 +160,34 @@ class Scenario:
     variants: tuple[SourceFile, ...] = ()
     overrides: Mapping[str, Value] = field(default_factory=dict)
     replacement_mediator: str | None = None
+    parties: tuple[Party, ...] = ()
+    terms: tuple[Term, ...] = ()
+    ethprio_uniq_id: tuple[int, ...] = ()
+
+    @property
+    def party_keys(self) -> tuple[str, ...]:
+        return tuple(p.key for p in self.parties)
+
+    @property
+    def term_keys(self) -> tuple[str, ...]:
+        return tuple(t.key for t in self.terms)
+
+    @property
+    def sides(self) -> tuple[str, ...]:
+        """The sides, in order of first appearance among the parties."""
+        return tuple(dict.fromkeys(p.side for p in self.parties))
+
+    @property
+    def causes(self) -> tuple[str, ...]:
+        """Every value the `cause` outcome can take: "none", a party, retaliation, walkout."""
+        return (BASE_CAUSES[0], *self.party_keys, *BASE_CAUSES[1:])
+
+    def party(self, key: str) -> Party:
+        return self.parties[self.party_keys.index(key)]
+
+    def params(self) -> dict[str, Param]:
+        """Every numeric parameter of this scenario, by dotted path."""
+        return scenario_params(self.party_keys, self.term_keys)
 
     def __getitem__(self, key: str) -> Value:
         return self.values[key]
@@ -151,7 +207,7 @@ class Scenario:
         mediators_dir = Path(self.source.path).parent / "mediators"
         loaded = dict(self.mediators)
         for name in missing:
-            mediator = load_mediator(name, mediators_dir)
+            mediator = load_mediator(name, mediators_dir, parties=self.parties)
             loaded[mediator.name] = mediator
         new = replace(self, mediators=ReadOnlyDict(loaded))
         # Overrides addressed to every mediator reach the newcomers too.
@@ -337,20 +393,57 @@ def _find_file(kind: str, name: str, folder: Path) -> Path:
     return path
 
 
-def load_mediator(name_or_path: str, mediators_dir: Path, *, strict: bool = False) -> Mediator:
-    """Load one mediator by name (a file in `mediators_dir`) or by path."""
+def _party_keys_in_file(flat: Mapping[str, Any]) -> tuple[str, ...]:
+    """The party keys a mediator file names (for checking it without a scenario)."""
+    keys = [k.split(".")[1] for k in flat if k.split(".")[0] in MEDIATOR_PARTY_PARAMS]
+    return tuple(dict.fromkeys(k for k in keys if k))
+
+
+def load_mediator(
+    name_or_path: str,
+    mediators_dir: Path,
+    *,
+    parties: Sequence[Party] | None = None,
+    strict: bool = False,
+) -> Mediator:
+    """Load one mediator by name (a file in `mediators_dir`) or by path.
+
+    Args:
+        parties: the scenario's parties; the file must give leverage and credibility for
+            each and may name no other. Without them (validating a file on its own) the
+            parties the file names are taken as given.
+    """
     path = _find_file("mediator", name_or_path, mediators_dir)
     source = SourceFile.read(path)
     flat = _flatten(_parse_toml(source))
+    keys = tuple(p.key for p in parties) if parties is not None else _party_keys_in_file(flat)
+    declared = mediator_params(keys)
+    for key in flat:
+        table, _, party = key.partition(".")
+        if table in MEDIATOR_PARTY_PARAMS and party not in keys:
+            raise UserError(
+                f"no party '{party}' in the scenario; expected one of: {', '.join(keys)}",
+                file=source.path,
+                key=key,
+            )
     parsed = _parse_table(
         flat,
         file=source.path,
-        params=MEDIATOR_PARAMS,
+        params=declared,
         strings=MEDIATOR_STRINGS,
         lists=MEDIATOR_LISTS,
         strict=strict,
     )
-    _require_all(parsed, MEDIATOR_PARAMS, file=source.path)
+    _require_all(parsed, declared, file=source.path, optional=mediator_defaults(keys))
+    if parties is not None:
+        for party in parties:
+            if parsed.values[f"patron_pressure.{party.key}"] > 0 and party.patron is None:
+                raise UserError(
+                    f"party '{party.key}' has no patron in the scenario, so no pressure "
+                    "can reach it through one; expected 0 or a patron for the party",
+                    file=source.path,
+                    key=f"patron_pressure.{party.key}",
+                )
     name = parsed.strings.get("mediator.name", path.stem)
     if name != path.stem:
         raise UserError(
@@ -393,28 +486,31 @@ def _parse_literal(text: str) -> Any:
         return text
 
 
-def override_param(key: str, mediator_names: Iterable[str] = ()) -> Param:
+def override_param(key: str, scenario: Scenario) -> Param:
     """The declaration behind an override key, or a UserError saying what keys exist.
 
-    Keys are scenario paths (`actors.regime.base`), `mediator.<param>` (every
-    mediator in the run) or `mediators.<name>.<param>` (one mediator).
+    Keys are scenario paths (`actors.regime.base`, `terms.crossing.due_h`),
+    `mediator.<param>` (every mediator in the run) or `mediators.<name>.<param>`
+    (one mediator).
     """
-    if key in SCENARIO_PARAMS:
-        return SCENARIO_PARAMS[key]
+    declared = scenario.params()
+    if key in declared:
+        return declared[key]
+    per_mediator = mediator_params(scenario.party_keys)
     head, _, rest = key.partition(".")
-    if head == "mediator" and rest in MEDIATOR_PARAMS:
-        return MEDIATOR_PARAMS[rest]
+    if head == "mediator" and rest in per_mediator:
+        return per_mediator[rest]
     if head == "mediators":
         name, _, param = rest.partition(".")
-        if param in MEDIATOR_PARAMS:
-            if mediator_names and name not in set(mediator_names):
+        if param in per_mediator:
+            if name not in scenario.mediators:
                 raise UserError(
                     f"no mediator '{name}' in this run "
-                    f"(loaded: {', '.join(sorted(mediator_names))})",
+                    f"(loaded: {', '.join(sorted(scenario.mediators))})",
                     key=key,
                 )
-            return MEDIATOR_PARAMS[param]
-    known = [*SCENARIO_PARAMS, *(f"mediator.{p}" for p in MEDIATOR_PARAMS)]
+            return per_mediator[param]
+    known = [*declared, *(f"mediator.{p}" for p in per_mediator)]
     raise UserError(f"no such parameter; {_suggest(key, known)}", key=key)
 
 
@@ -423,13 +519,14 @@ def _apply_values(
 ) -> tuple[dict[str, Value], dict[str, Mediator]]:
     values = dict(scenario.values)
     mediator_values = {name: dict(m.values) for name, m in scenario.mediators.items()}
+    declared = scenario.params()
     for key, raw in assignments.items():
-        param = override_param(key, scenario.mediators)
+        param = override_param(key, scenario)
         value = _coerce(
             _parse_literal(raw) if isinstance(raw, str) else raw, param, file=file, key=key
         )
         head, _, rest = key.partition(".")
-        if key in SCENARIO_PARAMS:
+        if key in declared:
             values[key] = value
         elif head == "mediator":
             for per_mediator in mediator_values.values():
@@ -453,7 +550,7 @@ def apply_overrides(
     typed = {}
     for key, raw in overrides.items():
         try:
-            param = override_param(key, scenario.mediators)
+            param = override_param(key, scenario)
         except UserError as error:  # say where the key came from
             raise UserError(error.detail, file=file, key=key) from None
         typed[key] = _coerce(
@@ -510,7 +607,9 @@ def _apply_variant(
         raise UserError("expected a table of KEY = value", file=source.path, key="set")
     if replacement_mediator is not None and replacement_mediator not in scenario.mediators:
         mediators = dict(scenario.mediators)
-        mediators[replacement_mediator] = load_mediator(replacement_mediator, mediators_dir)
+        mediators[replacement_mediator] = load_mediator(
+            replacement_mediator, mediators_dir, parties=scenario.parties
+        )
         scenario = replace(scenario, mediators=ReadOnlyDict(mediators))
     for key, raw in set_table.items():
         value, _note = _split_provenance(raw, file=source.path, key=f"set.{key}", strict=strict)
@@ -555,6 +654,148 @@ def _check_consistency(scenario: Scenario, *, file: str) -> None:
             )
         if target not in scenario.mediators:
             raise UserError(f"unknown mediator '{target}' to switch to", file=file, key="switch.to")
+        requester = scenario.strings.get("switch.requested_by")
+        if requester not in scenario.party_keys:
+            raise UserError(
+                f"expected the key of the party that asks for the switch, one of: "
+                f"{', '.join(scenario.party_keys)}; got {requester!r}",
+                file=file,
+                key="switch.requested_by",
+            )
+
+
+def _check_key(key: str, *, kind: str, file: str, where: str) -> None:
+    if not _KEY_PATTERN.fullmatch(key):
+        raise UserError(
+            f"expected a {kind} key of lower-case letters, digits and _ "
+            f"(starting with a letter, at most 32 characters), got '{key}'",
+            file=file,
+            key=where,
+        )
+    if key in RESERVED_KEYS:
+        raise UserError(
+            f"'{key}' is a reserved word; expected another {kind} key", file=file, key=where
+        )
+
+
+def _take_string(
+    table: dict[str, Any], name: str, *, file: str, where: str, required: bool
+) -> str | None:
+    raw = table.pop(name, None)
+    if raw is None:
+        if required:
+            raise UserError("missing; expected a string", file=file, key=f"{where}.{name}")
+        return None
+    if not isinstance(raw, str) or not raw.strip():
+        raise UserError(f"expected a non-empty string, got {raw!r}", file=file, key=f"{where}.{name}")
+    return raw
+
+
+def _read_parties(raw: Any, *, file: str) -> tuple[Party, ...]:
+    """The `[actors.<key>]` tables: who fights, on which side, who signed, who restrains it."""
+    if not isinstance(raw, dict) or not raw:
+        raise UserError("missing; expected a table [actors.<party>] per party", file=file, key="actors")
+    parties = []
+    for key, table in raw.items():
+        where = f"actors.{key}"
+        _check_key(key, kind="party", file=file, where=where)
+        if not isinstance(table, dict):
+            raise UserError("expected a table", file=file, key=where)
+        label = _take_string(table, "label", file=file, where=where, required=False) or key
+        side = _take_string(table, "side", file=file, where=where, required=True)
+        patron = _take_string(table, "patron", file=file, where=where, required=False)
+        signatory = table.pop("signatory", None)
+        if not isinstance(signatory, bool):
+            raise UserError(
+                f"expected true or false, got {signatory!r}", file=file, key=f"{where}.signatory"
+            )
+        unknown = [k for k in table if k in ACTOR_STRINGS or k in ACTOR_BOOLS]
+        if unknown:  # pragma: no cover - popped above
+            raise UserError("duplicate key", file=file, key=f"{where}.{unknown[0]}")
+        parties.append(Party(key, label, side, signatory, patron))
+    if not 2 <= len(parties) <= MAX_PARTIES:
+        raise UserError(
+            f"expected from 2 to {MAX_PARTIES} parties, got {len(parties)}", file=file, key="actors"
+        )
+    sides = {p.side for p in parties}
+    if len(sides) < 2:
+        raise UserError(
+            f"every party is on side '{parties[0].side}': a party with no adversary; expected "
+            "parties on at least two sides",
+            file=file,
+            key=f"actors.{parties[0].key}.side",
+        )
+    return tuple(parties)
+
+
+def _read_terms(raw: Any, parties: tuple[Party, ...], *, file: str) -> tuple[Term, ...]:
+    """The `[terms.<key>]` tables: what each term is, who controls it, how it comes about."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        raise UserError("expected a table [terms.<term>] per term", file=file, key="terms")
+    keys = tuple(p.key for p in parties)
+    terms = []
+    for key, table in raw.items():
+        where = f"terms.{key}"
+        _check_key(key, kind="term", file=file, where=where)
+        if not isinstance(table, dict):
+            raise UserError("expected a table", file=file, key=where)
+        label = _take_string(table, "label", file=file, where=where, required=False) or key
+        controller = _take_string(table, "controller", file=file, where=where, required=True)
+        if controller not in keys:
+            raise UserError(
+                f"no party '{controller}'; expected the key of the party that controls the "
+                f"term, one of: {', '.join(keys)}",
+                file=file,
+                key=f"{where}.controller",
+            )
+        delivery = _take_string(table, "delivery", file=file, where=where, required=False)
+        delivery = delivery or "mediated"
+        if delivery not in TERM_DELIVERY:
+            raise UserError(
+                f"expected one of {', '.join(TERM_DELIVERY)}, got '{delivery}'",
+                file=file,
+                key=f"{where}.delivery",
+            )
+        for table_name in ("benefits", "threatens", "relieves"):
+            sub = table.get(table_name, {})
+            if not isinstance(sub, dict):
+                raise UserError(
+                    "expected a table of party = value", file=file, key=f"{where}.{table_name}"
+                )
+            for party in sub:
+                if party not in keys:
+                    raise UserError(
+                        f"no party '{party}'; expected one of: {', '.join(keys)}",
+                        file=file,
+                        key=f"{where}.{table_name}.{party}",
+                    )
+        terms.append(Term(key, label, controller, delivery))
+    if len(terms) > MAX_TERMS:
+        raise UserError(f"expected at most {MAX_TERMS} terms", file=file, key="terms")
+    return tuple(terms)
+
+
+def _read_sides(declared: Sequence[str], parties: tuple[Party, ...], *, file: str) -> None:
+    """An optional `scenario.sides` list must match the parties' sides exactly."""
+    if not declared:
+        return
+    used = {p.side for p in parties}
+    for side in declared:
+        if side not in used:
+            raise UserError(
+                f"side '{side}' has no party; expected each side to have at least one party",
+                file=file,
+                key="scenario.sides",
+            )
+    for party in parties:
+        if party.side not in declared:
+            raise UserError(
+                f"side '{party.side}' is not in scenario.sides ({', '.join(declared)})",
+                file=file,
+                key=f"actors.{party.key}.side",
+            )
 
 
 def load_scenario(
@@ -583,17 +824,36 @@ def load_scenario(
     """
     path = Path(path)
     source = SourceFile.read(path)
-    flat = _flatten(_parse_toml(source))
+    table = _parse_toml(source)
+    parties = _read_parties(table.get("actors"), file=source.path)
+    terms = _read_terms(table.get("terms"), parties, file=source.path)
+    header = table.get("scenario", {})
+    sides = header.pop("sides", []) if isinstance(header, dict) else []
+    if not isinstance(sides, list) or not all(isinstance(x, str) for x in sides):
+        raise UserError(f"expected a list of strings, got {sides!r}", file=source.path, key="scenario.sides")
+    _read_sides(sides, parties, file=source.path)
+    uniq = header.pop("ethprio_uniq_id", []) if isinstance(header, dict) else []
+    if not isinstance(uniq, list) or not all(
+        isinstance(x, int) and not isinstance(x, bool) for x in uniq
+    ):
+        raise UserError(
+            f"expected a list of integers, got {uniq!r}", file=source.path, key="scenario.ethprio_uniq_id"
+        )
+    party_keys = tuple(p.key for p in parties)
+    term_keys = tuple(t.key for t in terms)
+    declared = scenario_params(party_keys, term_keys)
+    flat = _flatten(table)
     parsed = _parse_table(
         flat,
         file=source.path,
-        params=SCENARIO_PARAMS,
+        params=declared,
         strings=SCENARIO_STRINGS,
         lists=SCENARIO_LISTS,
         strict=strict,
     )
-    optional = _SWITCH_OFF if not any(k.startswith("switch.") for k in flat) else {}
-    _require_all(parsed, SCENARIO_PARAMS, file=source.path, optional=optional)
+    _require_all(
+        parsed, declared, file=source.path, optional=scenario_defaults(party_keys, term_keys)
+    )
     for key in ("scenario.name",):
         if key not in parsed.strings:
             raise UserError("missing; expected a string", file=source.path, key=key)
@@ -614,7 +874,7 @@ def load_scenario(
     loaded: dict[str, Mediator] = {}
     for name, asked_by in wanted:
         try:
-            mediator = load_mediator(name, mediators_dir, strict=strict)
+            mediator = load_mediator(name, mediators_dir, parties=parties, strict=strict)
         except UserError as error:
             if error.file is not None or asked_by is None:
                 raise
@@ -630,6 +890,9 @@ def load_scenario(
         mediators=ReadOnlyDict(loaded),
         provenance=ReadOnlyDict(parsed.provenance),
         source=source,
+        parties=parties,
+        terms=terms,
+        ethprio_uniq_id=tuple(uniq),
     )
     _check_consistency(scenario, file=source.path)
     variants_dir = path.parent / "variants"

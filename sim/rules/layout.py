@@ -1,0 +1,252 @@
+"""Where each parameter sits in the arrays the compiled rules read.
+
+Parameters are held as *parameter sets*: row `g` of every array below is one complete
+set of values, and each world reads the set `pset[w]`. A batch with fixed parameters has
+one set; a sweep or a sensitivity design has one set per design point; posterior draws
+have one set per world. Every numeric parameter of the scenario and of each mediator can
+therefore differ between worlds of one model.
+
+Arrays (G sets, P parties, T terms, M mediators, K fields):
+
+- `party[G, P, K]`: `actors.<party>.*` in the order of `sim.schema.ACTOR_PARAMS`;
+- `term[G, T, K]`: `terms.<term>.*` in the order of `sim.schema.TERM_PARAMS`;
+- `term_party[G, T, P, K]`: `terms.<term>.{benefits,threatens,relieves}.<party>`;
+- `med[G, M, K]`: `conduct.*` of each mediator, in the order of `CONDUCT_PARAMS`;
+- `med_party[G, M, P, K]`: `{leverage,credibility,bias,patron_pressure}.<party>`;
+- `glob[G, K]`: the scenario-wide parameters below (`GLOBAL_KEYS`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple
+
+import numpy as np
+
+from sim.errors import UserError
+from sim.schema import (
+    ACTOR_PARAMS,
+    CONDUCT_PARAMS,
+    MEDIATOR_PARTY_PARAMS,
+    TERM_PARAMS,
+    TERM_PARTY_PARAMS,
+)
+
+PARTY_KEYS = tuple(ACTOR_PARAMS)
+TERM_KEYS = tuple(TERM_PARAMS)
+TERM_PARTY_KEYS = tuple(TERM_PARTY_PARAMS)
+CONDUCT_KEYS = tuple(k.removeprefix("conduct.") for k in CONDUCT_PARAMS)
+MED_PARTY_KEYS = tuple(MEDIATOR_PARTY_PARAMS)
+GLOBAL_KEYS = (
+    "time.fragility_tau_h",
+    "talks.base",
+    "talks.credibility",
+    "talks.delivered",
+    "talks.violations",
+    "monitoring.attribution_accuracy",
+    "monitoring.blame_adversary",
+    "monitoring.patrol_detection",
+    "escalation.grievance_decay",
+    "escalation.intensity_decay",
+    "escalation.collapse_threshold",
+    "escalation.spiral_share",
+    "spoilers.growth",
+    "spoilers.half_life_h",
+    "trust.initial",
+    "trust.gain_per_h",
+    "trust.loss_per_violation",
+    "switch.enabled",
+    "switch.trust_below",
+    "switch.unpunished_at_least",
+    "switch.delay_h",
+)
+FIXED_KEYS = ("time.step_h", "time.horizon_h")
+"""Parameters that set the shape of a run (how many steps): the same in every world."""
+
+# Field indices, read by the compiled rules as constants.
+(
+    BASE,
+    OBJECTIVE,
+    SPOILING,
+    SPOILER_PULSE,
+    RETALIATION,
+    TRUCE_VALUE,
+    FEAR_REPLY,
+    REPUTATION,
+    DETERRENCE,
+    PRESSURE,
+    EARLY_FRAGILITY,
+    TRUST_WEIGHT,
+) = (PARTY_KEYS.index(k) for k in (
+    "base", "objective", "spoiling", "spoiler_pulse", "retaliation", "truce_value",
+    "fear_reply", "reputation", "deterrence", "pressure", "early_fragility", "trust_weight",
+))  # fmt: skip
+DUE_H, DURATION_H, REVOKE, OPEN_AT_START = (
+    TERM_KEYS.index(k) for k in ("due_h", "duration_h", "revoke", "open_at_start")
+)
+BENEFITS, THREATENS, RELIEVES = (TERM_PARTY_KEYS.index(k) for k in ("benefits", "threatens", "relieves"))
+(
+    RESOLVE,
+    PATROL_CAPACITY,
+    PATROL_START_H,
+    MONITORING,
+    DELIVERY,
+    CREDIBILITY_GAIN,
+    CREDIBILITY_LOSS,
+    UNDELIVERED_LOSS,
+    PRESSURE_DECAY,
+    WALKS_AWAY,
+    PATIENCE,
+    FRUSTRATION_DECAY,
+    CLOSENESS_LEVERAGE,
+) = (CONDUCT_KEYS.index(k) for k in (
+    "resolve", "patrol_capacity", "patrol_start_h", "monitoring", "delivery",
+    "credibility_gain", "credibility_loss", "undelivered_loss_per_h", "pressure_decay",
+    "walks_away", "patience", "frustration_decay", "closeness_leverage",
+))  # fmt: skip
+LEVERAGE, CREDIBILITY, BIAS, PATRON_PRESSURE = (
+    MED_PARTY_KEYS.index(k) for k in ("leverage", "credibility", "bias", "patron_pressure")
+)
+(
+    FRAGILITY_TAU,
+    TALKS_BASE,
+    TALKS_CREDIBILITY,
+    TALKS_DELIVERED,
+    TALKS_VIOLATIONS,
+    ATTRIBUTION_ACCURACY,
+    BLAME_ADVERSARY,
+    PATROL_DETECTION,
+    GRIEVANCE_DECAY,
+    INTENSITY_DECAY,
+    COLLAPSE_THRESHOLD,
+    SPIRAL_SHARE,
+    SPOILER_GROWTH,
+    SPOILER_HALF_LIFE,
+    TRUST_INITIAL,
+    TRUST_GAIN,
+    TRUST_LOSS,
+    SWITCH_ENABLED,
+    SWITCH_TRUST_BELOW,
+    SWITCH_UNPUNISHED,
+    SWITCH_DELAY,
+) = range(len(GLOBAL_KEYS))
+
+
+class Params(NamedTuple):
+    """Every numeric parameter, as G parameter sets (see the module docstring)."""
+
+    party: np.ndarray
+    term: np.ndarray
+    term_party: np.ndarray
+    med: np.ndarray
+    med_party: np.ndarray
+    glob: np.ndarray
+
+
+class Structure(NamedTuple):
+    """What the scenario's structure fixes for every world: who is whose adversary, etc."""
+
+    side: np.ndarray  # (P,) int64: side index of each party
+    signatory: np.ndarray  # (P,) bool
+    has_patron: np.ndarray  # (P,) bool
+    controller: np.ndarray  # (T,) int64: party that controls each term
+    mediated: np.ndarray  # (T,) bool: the mediator must obtain the term
+    switch_target: int  # mediator index that takes over (-1: none)
+    switch_requester: int  # party whose trust asks for the switch (-1: none)
+    n_steps: int
+    step_h: float
+    horizon_h: float
+
+
+def _set_path(params: Params, locate: Mapping[str, tuple[str, tuple[int, ...]]], key: str) -> tuple:
+    array_name, index = locate[key]
+    return getattr(params, array_name), index
+
+
+def locations(
+    party_keys: Sequence[str], term_keys: Sequence[str], mediator_names: Sequence[str]
+) -> dict[str, tuple[str, tuple[int, ...]]]:
+    """Every parameter path -> (array name, index within one parameter set).
+
+    Mediator parameters appear as `mediators.<name>.<param>` (one mediator) and
+    `mediator.<param>` (every mediator: several locations, handled by `assign`).
+    """
+    out: dict[str, tuple[str, tuple[int, ...]]] = {}
+    for p, party in enumerate(party_keys):
+        for k, name in enumerate(PARTY_KEYS):
+            out[f"actors.{party}.{name}"] = ("party", (p, k))
+    for t, term in enumerate(term_keys):
+        for k, name in enumerate(TERM_KEYS):
+            out[f"terms.{term}.{name}"] = ("term", (t, k))
+        for k, table in enumerate(TERM_PARTY_KEYS):
+            for p, party in enumerate(party_keys):
+                out[f"terms.{term}.{table}.{party}"] = ("term_party", (t, p, k))
+    for m, mediator in enumerate(mediator_names):
+        for k, name in enumerate(CONDUCT_KEYS):
+            out[f"mediators.{mediator}.conduct.{name}"] = ("med", (m, k))
+        for k, table in enumerate(MED_PARTY_KEYS):
+            for p, party in enumerate(party_keys):
+                out[f"mediators.{mediator}.{table}.{party}"] = ("med_party", (m, p, k))
+    for k, key in enumerate(GLOBAL_KEYS):
+        out[key] = ("glob", (k,))
+    return out
+
+
+def empty_params(n_sets: int, n_parties: int, n_terms: int, n_mediators: int) -> Params:
+    g, p, t, m = n_sets, n_parties, n_terms, n_mediators
+    return Params(
+        party=np.zeros((g, p, len(PARTY_KEYS))),
+        term=np.zeros((g, t, len(TERM_KEYS))),
+        term_party=np.zeros((g, t, p, len(TERM_PARTY_KEYS))),
+        med=np.zeros((g, m, len(CONDUCT_KEYS))),
+        med_party=np.zeros((g, m, p, len(MED_PARTY_KEYS))),
+        glob=np.zeros((g, len(GLOBAL_KEYS))),
+    )
+
+
+def expand_key(key: str, mediator_names: Sequence[str]) -> list[str]:
+    """A user's parameter path as the locations it sets (`mediator.x` -> every mediator)."""
+    if key.startswith("mediator."):
+        return [f"mediators.{m}.{key.removeprefix('mediator.')}" for m in mediator_names]
+    return [key]
+
+
+def build_params(
+    values: Mapping[str, float],
+    mediator_values: Mapping[str, Mapping[str, float]],
+    party_keys: Sequence[str],
+    term_keys: Sequence[str],
+    mediator_names: Sequence[str],
+    sets: Mapping[str, np.ndarray] | None = None,
+) -> Params:
+    """The parameter sets: the scenario's values, then per-set values for some keys.
+
+    Args:
+        values: the scenario's numeric values by path (booleans as 0/1).
+        mediator_values: each mediator's values by its own path (`conduct.resolve`, ...).
+        sets: optional arrays of length G by path (`actors.regime.base`,
+            `mediator.conduct.resolve`, `mediators.russia.leverage.regime`, ...): set g
+            takes element g. Without it there is one set.
+    """
+    sets = dict(sets or {})
+    lengths = {len(np.atleast_1d(v)) for v in sets.values()}
+    if len(lengths) > 1:
+        raise ValueError(f"parameter-set arrays differ in length: {sorted(lengths)}")
+    n_sets = lengths.pop() if lengths else 1
+    params = empty_params(n_sets, len(party_keys), len(term_keys), len(mediator_names))
+    where = locations(party_keys, term_keys, mediator_names)
+    for key, (array_name, index) in where.items():
+        if array_name in ("med", "med_party"):
+            mediator, _, own = key.removeprefix("mediators.").partition(".")
+            value = mediator_values[mediator][own]
+        else:
+            value = values[key]
+        getattr(params, array_name)[(slice(None), *index)] = float(value)
+    for key, column in sets.items():
+        targets = expand_key(key, mediator_names)
+        for target in targets:
+            if target not in where:
+                raise UserError(f"no such parameter in this model: {key!r}", key=key)
+            array_name, index = where[target]
+            getattr(params, array_name)[(slice(None), *index)] = np.asarray(column, dtype=float)
+    return params

@@ -1,0 +1,585 @@
+"""The rules of one world, one function per rule of `docs/ODD.md` section 7.
+
+Every function reads and writes world `w` of the state `st` (`sim.rules.state.State`) at
+step `s` (hours `s * step_h` to `(s + 1) * step_h`), with the parameter set `pr[st.pset[w]]`
+(`sim.rules.layout`) and the scenario's structure `sc`. They are compiled with numba and
+called in the same order by the batch driver and by the Mesa agents (`sim.rules.drive`).
+
+Random draws: `_draw(st, w, s, slot)`; slots per step, for P parties and T terms:
+p (choice of party p), P + p (detection of p's violations), 2P + p and 3P + p
+(attribution), 4P + p (punishment), 5P + t (delivery of term t), 5P + T + t (its
+reversal), and `TALKS_SLOT` (the talks at the horizon).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from sim.rules.jit import compiled, rule
+
+from sim.rules.layout import (
+    ATTRIBUTION_ACCURACY,
+    BASE,
+    BENEFITS,
+    BIAS,
+    BLAME_ADVERSARY,
+    CLOSENESS_LEVERAGE,
+    COLLAPSE_THRESHOLD,
+    CREDIBILITY,
+    CREDIBILITY_GAIN,
+    CREDIBILITY_LOSS,
+    DELIVERY,
+    DETERRENCE,
+    DUE_H,
+    DURATION_H,
+    EARLY_FRAGILITY,
+    FEAR_REPLY,
+    FRAGILITY_TAU,
+    FRUSTRATION_DECAY,
+    GRIEVANCE_DECAY,
+    INTENSITY_DECAY,
+    LEVERAGE,
+    MONITORING,
+    OBJECTIVE,
+    OPEN_AT_START,
+    PATIENCE,
+    PATROL_CAPACITY,
+    PATROL_DETECTION,
+    PATROL_START_H,
+    PATRON_PRESSURE,
+    PRESSURE,
+    PRESSURE_DECAY,
+    RELIEVES,
+    REPUTATION,
+    RESOLVE,
+    RETALIATION,
+    REVOKE,
+    SPIRAL_SHARE,
+    SPOILER_GROWTH,
+    SPOILER_HALF_LIFE,
+    SPOILER_PULSE,
+    SPOILING,
+    SWITCH_DELAY,
+    SWITCH_ENABLED,
+    SWITCH_TRUST_BELOW,
+    SWITCH_UNPUNISHED,
+    TALKS_BASE,
+    TALKS_CREDIBILITY,
+    TALKS_DELIVERED,
+    TALKS_VIOLATIONS,
+    THREATENS,
+    TRUCE_VALUE,
+    TRUST_GAIN,
+    TRUST_INITIAL,
+    TRUST_LOSS,
+    TRUST_WEIGHT,
+    UNDELIVERED_LOSS,
+    WALKS_AWAY,
+)
+from sim.rules.rng import SLOTS, uniform, world_keys
+from sim.rules.state import (
+    CAUSE_NONE,
+    CAUSE_PARTY,
+    CAUSE_RETALIATION,
+    CAUSE_WALKOUT,
+    CENSORED,
+    COLLAPSED,
+    RUNNING,
+)
+
+TALKS_SLOT = SLOTS - 1
+
+
+@rule
+def _draw(st, w, s, slot):
+    return uniform(st.key[w], st.stride[w], s, slot)
+
+
+@rule
+def per_step(chance, step_h):
+    """A per-hour chance as a per-step chance (ODD 7.8)."""
+    return chance if step_h == 1.0 else 1.0 - (1.0 - chance) ** step_h
+
+
+@rule
+def sigmoid(x):
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+# ------------------------------------------------------------------------- start
+
+
+@compiled
+def init_world(st, pr, sc, w, batch_key, run, pset):
+    """Hour 0 (ODD 5): no grievance, intensity, pressure; terms as agreed; mediator 0."""
+    st.run[w] = run
+    st.pset[w] = pset
+    key, stride = world_keys(batch_key, run)
+    st.key[w] = key
+    st.stride[w] = stride
+    st.status[w] = RUNNING
+    g = pset
+    n_parties = st.grievance.shape[1]
+    for p in range(n_parties):
+        st.grievance[w, p] = 0.0
+        st.intensity[w, p] = 0.0
+        st.pressure[w, p] = 0.0
+        st.pending[w, p] = 0
+        st.violations[w, p] = 0
+        st.trust[w, p] = pr.glob[g, TRUST_INITIAL]
+        st.pulse[w, p] = 0.0
+        st.credibility[w, p] = pr.med_party[g, 0, p, CREDIBILITY]
+        st.violated[w, p] = False
+        st.step_seen[w, p] = 0
+        st.step_blamed[w, p] = -1
+        st.step_punished[w, p] = False
+    st.mediator[w] = 0
+    st.frustration[w] = 0.0
+    st.unpunished[w] = 0
+    st.switch_at[w] = np.inf
+    for t in range(st.term_on.shape[1]):
+        on = pr.term[g, t, OPEN_AT_START] > 0.0
+        st.term_on[w, t] = on
+        st.term_x[w, t] = 1.0 if on else 0.0
+        st.term_hours[w, t] = 0.0
+        st.step_delivered[w, t] = 0
+    st.duration_h[w] = sc.horizon_h
+    st.cause[w] = CAUSE_NONE
+    st.first_violation_h[w] = np.nan
+    st.first_violator[w] = -1
+    st.agreement[w] = False
+    st.switch_h[w] = np.nan
+
+
+# ------------------------------------------------------------------------- helpers
+
+
+@rule
+def leverage(pr, g, m, p):
+    """Leverage over party p, raised by closeness: bias's second face (ODD eq. 2b)."""
+    lev = pr.med_party[g, m, p, LEVERAGE]
+    lift = pr.med[g, m, CLOSENESS_LEVERAGE] * pr.med_party[g, m, p, BIAS]
+    return lev + lift * (1.0 - lev)
+
+
+@rule
+def coverage(pr, g, m, hour):
+    """Patrol coverage at `hour`: the capacity once the patrols have started."""
+    if hour >= pr.med[g, m, PATROL_START_H]:
+        return pr.med[g, m, PATROL_CAPACITY]
+    return 0.0
+
+
+@rule
+def threat(st, pr, g, m, w, p):
+    """The pressure party p expects for a violation: leverage x resolve x credibility (eq. 2)."""
+    return leverage(pr, g, m, p) * pr.med[g, m, RESOLVE] * st.credibility[w, p]
+
+
+@rule
+def adversary_intensity(st, sc, w, p):
+    """Recent violence of the parties on other sides than p's."""
+    total = 0.0
+    for q in range(sc.side.size):
+        if sc.side[q] != sc.side[p]:
+            total += st.intensity[w, q]
+    return total
+
+
+# ------------------------------------------------------------------------- 7.1 choice
+
+
+@rule
+def propensity(st, pr, sc, w, s, p):
+    """Log-odds that party p violates in step s (ODD eq. 1)."""
+    g = st.pset[w]
+    m = st.mediator[w]
+    start = s * sc.step_h
+    relief = 0.0
+    threatened = 0.0
+    held = 0.0
+    for t in range(st.term_x.shape[1]):
+        x = st.term_x[w, t]
+        relief += pr.term_party[g, t, p, RELIEVES] * x
+        threatened += pr.term_party[g, t, p, THREATENS] * x
+        held += pr.term_party[g, t, p, BENEFITS] * x
+    a = pr.party[g, p]
+    gain = (
+        a[BASE]
+        + a[EARLY_FRAGILITY] * math.exp(-start / pr.glob[g, FRAGILITY_TAU])
+        + a[OBJECTIVE] * (1.0 - relief)
+        + a[SPOILING] * (1.0 + pr.glob[g, SPOILER_GROWTH] * threatened)
+        + st.pulse[w, p]
+        + a[RETALIATION] * st.grievance[w, p]
+    )
+    hold = a[TRUCE_VALUE] + held + a[TRUST_WEIGHT] * st.trust[w, p]
+    fear = (
+        a[FEAR_REPLY] * adversary_intensity(st, sc, w, p)
+        + a[REPUTATION] * coverage(pr, g, m, start)
+        + a[DETERRENCE] * threat(st, pr, g, m, w, p)
+        + a[PRESSURE] * st.pressure[w, p]
+    )
+    return gain - hold - fear
+
+
+@rule
+def choose(st, pr, sc, w, s, p):
+    """Party p violates in step s with chance sigma(net), per step (ODD 7.1)."""
+    chance = per_step(sigmoid(propensity(st, pr, sc, w, s, p)), sc.step_h)
+    st.violated[w, p] = _draw(st, w, s, p) < chance
+
+
+# ------------------------------------------------------------------------- 7.5 record
+
+
+@rule
+def record(st, pr, sc, w, s):
+    """Count the step's violations; grievance, intensity and trust follow (eq. 8, 12)."""
+    g = st.pset[w]
+    hour = (s + 1) * sc.step_h
+    keep_g = pr.glob[g, GRIEVANCE_DECAY] ** sc.step_h
+    keep_e = pr.glob[g, INTENSITY_DECAY] ** sc.step_h
+    trust_gain = per_step(pr.glob[g, TRUST_GAIN], sc.step_h)
+    trust_loss = pr.glob[g, TRUST_LOSS]
+    n_parties = sc.side.size
+    for p in range(n_parties):
+        v = st.violated[w, p]
+        st.intensity[w, p] = st.intensity[w, p] * keep_e + v
+        st.grievance[w, p] *= keep_g
+        if v:
+            st.violations[w, p] += 1
+            st.pending[w, p] += 1
+            if math.isnan(st.first_violation_h[w]):
+                st.first_violation_h[w] = hour
+                st.first_violator[w] = p
+    for p in range(n_parties):
+        hits = 0
+        for q in range(n_parties):
+            if sc.side[q] != sc.side[p] and st.violated[w, q]:
+                hits += 1
+        st.grievance[w, p] += hits
+        if hits:  # each adversary's violation costs a share of the trust built
+            st.trust[w, p] *= (1.0 - trust_loss) ** hits
+        else:  # a quiet step closes part of the gap to full trust
+
+            st.trust[w, p] += trust_gain * (1.0 - st.trust[w, p])
+
+
+# ------------------------------------------------------------------------- 7.2-7.3 mediator
+
+
+@rule
+def binomial_from_uniform(n, q, u):
+    """The Binomial(n, q) draw whose CDF first exceeds u (inversion: one uniform)."""
+    if n <= 0 or q <= 0.0:
+        return 0
+    if q >= 1.0:
+        return n
+    prob = (1.0 - q) ** n
+    cdf = prob
+    k = 0
+    ratio = q / (1.0 - q)
+    while u >= cdf and k < n:
+        prob *= (n - k) / (k + 1) * ratio
+        k += 1
+        cdf += prob
+    return k
+
+
+@rule
+def attribute(sc, p, u_right, u_whom, blame_adversary, accuracy):
+    """Whom the mediator blames for a violation by p (ODD eq. 4)."""
+    if u_right < accuracy:
+        return p
+    n_parties = sc.side.size
+    allies = 0
+    adversaries = 0
+    for q in range(n_parties):
+        if q != p:
+            if sc.side[q] == sc.side[p]:
+                allies += 1
+            else:
+                adversaries += 1
+    if allies == 0 or u_whom < blame_adversary:
+        r = u_whom if allies == 0 else u_whom / blame_adversary
+        pick = min(int(r * adversaries), adversaries - 1)
+        same = False
+    else:
+        r = (u_whom - blame_adversary) / (1.0 - blame_adversary)
+        pick = min(int(r * allies), allies - 1)
+        same = True
+    for q in range(n_parties):
+        if q != p and (sc.side[q] == sc.side[p]) == same:
+            if pick == 0:
+                return q
+            pick -= 1
+    return p  # unreachable: every party has an adversary
+
+
+@rule
+def respond(st, pr, sc, w, author, blamed, punished, seen):
+    """Pressure and credibility after a detected violation (ODD eq. 6)."""
+    g = st.pset[w]
+    m = st.mediator[w]
+    gain = pr.med[g, m, CREDIBILITY_GAIN]
+    loss = pr.med[g, m, CREDIBILITY_LOSS]
+    cred = st.credibility
+    n_parties = sc.side.size
+    if punished:
+        st.pressure[w, blamed] += leverage(pr, g, m, blamed) * seen
+        if blamed == author:
+            cred[w, blamed] += gain * (1.0 - cred[w, blamed])
+        else:
+            cred[w, blamed] -= loss * cred[w, blamed]
+        for v in range(n_parties):  # the victims see the mediator act, unless against them
+            if sc.side[v] != sc.side[author] and sc.side[v] != sc.side[blamed]:
+                cred[w, v] += gain * (1.0 - cred[w, v])
+    else:
+        for v in range(n_parties):
+            if sc.side[v] != sc.side[author]:
+                cred[w, v] -= loss * cred[w, v]
+        cred[w, blamed] -= loss * cred[w, blamed]
+        st.frustration[w] += seen
+        st.unpunished[w] += seen
+
+
+@rule
+def monitor_and_respond(st, pr, sc, w, s):
+    """Detect pending violations, blame someone, punish or not (ODD 7.2-7.3)."""
+    g = st.pset[w]
+    m = st.mediator[w]
+    n_parties = sc.side.size
+    start = s * sc.step_h
+    monitoring = pr.med[g, m, MONITORING]
+    seen_chance = monitoring + (1.0 - monitoring) * (
+        coverage(pr, g, m, start) * pr.glob[g, PATROL_DETECTION]
+    )
+    seen_chance = per_step(seen_chance, sc.step_h)
+    for p in range(n_parties):
+        st.step_seen[w, p] = 0
+        st.step_blamed[w, p] = -1
+        st.step_punished[w, p] = False
+    for p in range(n_parties):
+        if st.pending[w, p] == 0:
+            continue
+        seen = binomial_from_uniform(st.pending[w, p], seen_chance, _draw(st, w, s, n_parties + p))
+        if seen == 0:
+            continue
+        st.pending[w, p] -= seen
+        blamed = attribute(
+            sc,
+            p,
+            _draw(st, w, s, 2 * n_parties + p),
+            _draw(st, w, s, 3 * n_parties + p),
+            pr.glob[g, BLAME_ADVERSARY],
+            pr.glob[g, ATTRIBUTION_ACCURACY],
+        )
+        punish_chance = pr.med[g, m, RESOLVE] * (1.0 - pr.med_party[g, m, blamed, BIAS])
+        punished = _draw(st, w, s, 4 * n_parties + p) < punish_chance
+        respond(st, pr, sc, w, p, blamed, punished, seen)
+        st.step_seen[w, p] = seen
+        st.step_blamed[w, p] = blamed
+        st.step_punished[w, p] = punished
+
+
+# ------------------------------------------------------------------------- 7.4 terms
+
+
+@rule
+def spoiler_pulse(st, pr, w, g, m, t):
+    """A delivered term jolts the parties it threatens (Stedman 1997; ODD eq. 11)."""
+    for q in range(st.pulse.shape[1]):
+        threatened = pr.term_party[g, t, q, THREATENS]
+        if threatened > 0.0:
+            defused = pr.med_party[g, m, q, PATRON_PRESSURE]
+            st.pulse[w, q] += pr.party[g, q, SPOILER_PULSE] * threatened * (1.0 - defused)
+
+
+@rule
+def update_terms(st, pr, sc, w, s):
+    """Terms fall due, are delivered, progress or are reversed (ODD 7.4, eq. 7)."""
+    g = st.pset[w]
+    m = st.mediator[w]
+    hour = (s + 1) * sc.step_h
+    n_parties = sc.side.size
+    n_terms = sc.controller.size
+    gain = pr.med[g, m, CREDIBILITY_GAIN]
+    for t in range(n_terms):
+        was_on = st.term_on[w, t]
+        due = hour >= pr.term[g, t, DUE_H]
+        controller = sc.controller[t]
+        on = was_on
+        if not on and due:
+            if sc.mediated[t]:
+                chance = pr.med[g, m, DELIVERY] * leverage(pr, g, m, controller)
+                on = _draw(st, w, s, 5 * n_parties + t) < per_step(chance, sc.step_h)
+            else:
+                on = True
+        if on and st.violated[w, controller]:
+            if _draw(st, w, s, 5 * n_parties + n_terms + t) < pr.term[g, t, REVOKE]:
+                on = False
+                st.term_x[w, t] = 0.0
+        if on:
+            duration = pr.term[g, t, DURATION_H]
+            if duration > 0.0:
+                st.term_x[w, t] = min(1.0, st.term_x[w, t] + sc.step_h / duration)
+            else:
+                st.term_x[w, t] = 1.0
+            st.term_hours[w, t] += sc.step_h
+        st.term_on[w, t] = on
+        st.step_delivered[w, t] = 1 if on and not was_on else (-1 if was_on and not on else 0)
+        if on and not was_on:
+            spoiler_pulse(st, pr, w, g, m, t)
+        if sc.mediated[t]:
+            cred = st.credibility
+            if on and not was_on:
+                for b in range(n_parties):
+                    if pr.term_party[g, t, b, BENEFITS] > 0.0:
+                        cred[w, b] += gain * (1.0 - cred[w, b])
+            elif due and not on:
+                lost = 1.0 - (1.0 - pr.med[g, m, UNDELIVERED_LOSS]) ** sc.step_h
+                for b in range(n_parties):
+                    if pr.term_party[g, t, b, BENEFITS] > 0.0:
+                        cred[w, b] -= lost * cred[w, b]
+
+
+# ------------------------------------------------------------------------- 7.5-7.6 collapse
+
+
+@rule
+def collapse_cause(st, pr, sc, w):
+    """CAUSE_NONE if the truce holds this step, else what ended it (ODD eq. 9, 7.6)."""
+    g = st.pset[w]
+    m = st.mediator[w]
+    n_parties = sc.side.size
+    total = 0.0
+    for p in range(n_parties):
+        total += st.intensity[w, p]
+    if total >= pr.glob[g, COLLAPSE_THRESHOLD]:
+        share = pr.glob[g, SPIRAL_SHARE] * total
+        n_sides = 0
+        for side in range(n_parties):
+            side_total = 0.0
+            present = False
+            for p in range(n_parties):
+                if sc.side[p] == side:
+                    side_total += st.intensity[w, p]
+                    present = True
+            if present and side_total >= share:
+                n_sides += 1
+        if n_sides >= 2:
+            return CAUSE_RETALIATION
+        leader = 0
+        for p in range(1, n_parties):
+            if st.intensity[w, p] > st.intensity[w, leader]:
+                leader = p
+        return CAUSE_PARTY + leader
+    if pr.med[g, m, WALKS_AWAY] > 0.0 and st.frustration[w] >= pr.med[g, m, PATIENCE]:
+        return CAUSE_WALKOUT
+    return CAUSE_NONE
+
+
+@rule
+def decay(st, pr, sc, w):
+    """Frustration, applied pressure and spoiler pulses fade (ODD 7.3, eq. 11)."""
+    g = st.pset[w]
+    m = st.mediator[w]
+    st.frustration[w] *= pr.med[g, m, FRUSTRATION_DECAY] ** sc.step_h
+    fade = pr.med[g, m, PRESSURE_DECAY] ** sc.step_h
+    pulse_fade = 0.5 ** (sc.step_h / pr.glob[g, SPOILER_HALF_LIFE])
+    for p in range(sc.side.size):
+        st.pressure[w, p] *= fade
+        st.pulse[w, p] *= pulse_fade
+
+
+@rule
+def check_switch(st, pr, sc, w, s):
+    """Another mediator takes over when trust runs out (ODD 7.7)."""
+    g = st.pset[w]
+    if pr.glob[g, SWITCH_ENABLED] <= 0.0 or sc.switch_target < 0:
+        return
+    hour = (s + 1) * sc.step_h
+    if st.mediator[w] != sc.switch_target and math.isinf(st.switch_at[w]):
+        trust = st.credibility[w, sc.switch_requester]
+        if (
+            trust < pr.glob[g, SWITCH_TRUST_BELOW]
+            or st.unpunished[w] >= pr.glob[g, SWITCH_UNPUNISHED]
+        ):
+            st.switch_at[w] = hour + pr.glob[g, SWITCH_DELAY]
+    if st.switch_at[w] <= hour + 1e-9:
+        target = sc.switch_target
+        st.mediator[w] = target
+        for p in range(sc.side.size):
+            st.credibility[w, p] = pr.med_party[g, target, p, CREDIBILITY]
+        st.frustration[w] = 0.0
+        st.switch_at[w] = np.inf
+        st.switch_h[w] = hour
+
+
+# ------------------------------------------------------------------------- 7.9 the end
+
+
+@rule
+def talks(st, pr, sc, w, s):
+    """At the horizon, talks reach a long-term agreement or not (ODD eq. 10)."""
+    g = st.pset[w]
+    cred = 0.0
+    n_signatories = 0
+    violations = 0
+    for p in range(sc.side.size):
+        violations += st.violations[w, p]
+        if sc.signatory[p]:
+            cred += st.credibility[w, p]
+            n_signatories += 1
+    delivered = 0.0
+    n_mediated = 0
+    for t in range(sc.controller.size):
+        if sc.mediated[t]:
+            delivered += st.term_hours[w, t] / sc.horizon_h
+            n_mediated += 1
+    logit = (
+        pr.glob[g, TALKS_BASE]
+        + pr.glob[g, TALKS_CREDIBILITY] * cred / max(n_signatories, 1)
+        + pr.glob[g, TALKS_DELIVERED] * delivered / max(n_mediated, 1)
+        - pr.glob[g, TALKS_VIOLATIONS] * violations
+    )
+    st.agreement[w] = _draw(st, w, s, TALKS_SLOT) < sigmoid(logit)
+
+
+@rule
+def finish(st, pr, sc, w, s, cause):
+    """A collapsed world ends; one at the horizon is censored and its talks held."""
+    hour = (s + 1) * sc.step_h
+    if cause != CAUSE_NONE:
+        st.status[w] = COLLAPSED
+        st.duration_h[w] = hour
+        st.cause[w] = cause
+    elif s + 1 >= sc.n_steps:
+        st.status[w] = CENSORED
+        st.duration_h[w] = sc.horizon_h
+        talks(st, pr, sc, w, s)
+
+
+# ------------------------------------------------------------------------- one step
+
+
+@rule
+def end_step(st, pr, sc, w, s):
+    """Collapse or walkout, then decay, the switch, and the end of a finished world."""
+    cause = collapse_cause(st, pr, sc, w)
+    decay(st, pr, sc, w)
+    if cause == CAUSE_NONE:
+        check_switch(st, pr, sc, w, s)
+    finish(st, pr, sc, w, s, cause)
+
+
+@rule
+def step_world(st, pr, sc, w, s):
+    """One step of world w, the schedule of ODD section 3."""
+    for p in range(sc.side.size):
+        choose(st, pr, sc, w, s, p)
+    record(st, pr, sc, w, s)
+    monitor_and_respond(st, pr, sc, w, s)
+    update_terms(st, pr, sc, w, s)
+    end_step(st, pr, sc, w, s)
