@@ -12,27 +12,22 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.schema import ACTOR_LABELS, ACTORS
+from sim.analysis.style import ACTOR_NAMES, actors, cause_colour
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from sim.model import Event
+    from sim.narration import Event
 
-ACTOR_COLOURS = {
-    "regime": "#b2182b",
-    "militia": "#e08214",
-    "opposition": "#2166ac",
-    "mediator": "#4d4d4d",
-    "retaliation": "#762a83",
-    "mediator_walkout": "#4d4d4d",
-}
-_WHO = {
-    **ACTOR_LABELS,
-    "mediator": "Mediator",
-    "retaliation": "Both sides",
-    "mediator_walkout": "Mediator",
-}
+_OTHERS = {"mediator": "Mediator", "retaliation": "Two sides", "mediator_walkout": "Mediator"}
+
+
+def _who(key: str) -> str:
+    return ACTOR_NAMES.get(key) or _OTHERS.get(key, key)
+
+
+def _colour(key: str) -> str:
+    return "#4d4d4d" if key == "mediator" else cause_colour(key)
 
 
 def _when(hour: float) -> str:
@@ -52,7 +47,7 @@ def format_timeline(
     lines = [f"{scenario_title}: mediator {mediator}, seed {seed}", ""]
     lines.append(f"{'hour':>7}  {'(day, clock)':<12}  {'actor':<26} event")
     for event in events:
-        who = _WHO.get(event.actor, event.actor)
+        who = _who(event.actor)
         lines.append(f"{_when(event.hour)}  {who:<26} {event.kind}: {event.detail}")
     lines.append("")
     lines.extend(format_outcome(outcome))
@@ -64,8 +59,8 @@ def format_outcome(outcome: Mapping[str, Any]) -> list[str]:
     horizon = float(outcome["horizon_h"])
     if outcome["collapsed"]:
         cause = str(outcome["cause"])
-        fate = f"collapsed after {outcome['duration_h']:.0f} h; cause: {_WHO.get(cause, cause)}"
-        if cause in ACTORS:
+        fate = f"collapsed after {outcome['duration_h']:.0f} h; cause: {_who(cause)}"
+        if cause in ACTOR_NAMES:
             fate += " (led the escalation)"
     else:
         fate = f"held to the horizon ({horizon:.0f} h; right-censored)"
@@ -73,17 +68,20 @@ def format_outcome(outcome: Mapping[str, Any]) -> list[str]:
     first_text = (
         "no violation"
         if first is None or np.isnan(first)
-        else f"hour {first:.0f}, by the {_WHO[str(outcome['first_violator'])]}"
+        else f"hour {first:.0f}, by {_who(str(outcome['first_violator']))}"
     )
-    violations = ", ".join(f"{ACTOR_LABELS[a]} {int(outcome[f'violations_{a}'])}" for a in ACTORS)
-    credibility = ", ".join(f"{a} {float(outcome[f'credibility_{a}']):.2f}" for a in ACTORS)
+    violations = ", ".join(f"{_who(a)} {int(outcome[f'violations_{a}'])}" for a in actors())
+    credibility = ", ".join(f"{a} {float(outcome[f'credibility_{a}']):.2f}" for a in actors())
+    terms = ", ".join(
+        f"{k.removesuffix('_open_h')} {float(v):.0f} h" for k, v in outcome.items() if k.endswith("_open_h")
+    )
     switch = outcome.get("switch_h")
     lines = [
         "Outcome",
         f"  truce:            {fate}",
         f"  first violation:  {first_text}",
         f"  violations:       {violations}",
-        f"  crossing open:    {outcome['crossing_open_h']:.0f} h",
+        f"  terms in force:   {terms or 'none declared'}",
         f"  agreement:        {'yes' if outcome['agreement'] else 'no'}",
         f"  credibility:      {credibility} (mediator: {outcome['final_mediator']})",
     ]
@@ -100,16 +98,16 @@ def plot_timeline(
 
     if ax is None:
         _, ax = plt.subplots(figsize=(11, 3.6), constrained_layout=True)
-    lanes = ["mediator", *reversed(ACTORS)]
+    lanes = ["mediator", *reversed(actors())]
     y_of = {lane: i for i, lane in enumerate(lanes)}
     markers = {
         "violation": ("v", 70),
         "detected": ("o", 30),
         "pressure": ("P", 70),
         "no response": ("x", 40),
-        "crossing opened": ("^", 80),
-        "crossing closed": ("s", 60),
-        "crossing overdue": ("d", 50),
+        "term delivered": ("^", 80),
+        "term reversed": ("s", 60),
+        "term overdue": ("d", 50),
         "mediator switch": ("*", 140),
         "switch requested": ("*", 70),
         "talks": ("D", 70),
@@ -127,7 +125,7 @@ def plot_timeline(
             y_of[lane],
             marker=marker,
             s=size,
-            color=ACTOR_COLOURS.get(lane, "#333333"),
+            color=_colour(lane),
             label=label,
             zorder=3,
         )
@@ -136,8 +134,8 @@ def plot_timeline(
     ax.axvspan(0, end, color="#d9f0d3", alpha=0.5, zorder=0, label="truce in force")
     if outcome["collapsed"]:
         ax.axvline(end, color="#000000", lw=2, label=f"collapse ({outcome['cause']})")
-    ax.axvline(horizon, color="#777777", ls="--", lw=1, label="stated end (two weeks)")
-    ax.set_yticks(range(len(lanes)), [_WHO[lane] for lane in lanes])
+    ax.axvline(horizon, color="#777777", ls="--", lw=1, label=f"stated end ({horizon / 24:g} days)")
+    ax.set_yticks(range(len(lanes)), [_who(lane) for lane in lanes])
     ticks = np.arange(0, horizon + 1, 24 if horizon <= 24 * 21 else 24 * 7)
     ax.set_xticks(ticks, [f"{t / 24:.0f}" for t in ticks])
     ax.set_xlim(-horizon * 0.01, horizon * 1.01)

@@ -9,40 +9,60 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-#: Actor keys used in runs.parquet, in the order tables and legends list them.
-ACTORS: tuple[str, ...] = ("regime", "militia", "opposition")
+#: Display names of the parties of the scenario in use, by key, in scenario order.
+#: Filled by `register_parties` when a scenario or a results folder is loaded; a key
+#: not registered is shown as given.
+ACTOR_NAMES: dict[str, str] = {}
 
-#: How actors are named for readers (docs/results-format.md).
-ACTOR_NAMES: dict[str, str] = {
-    "regime": "Assad regime",
-    "militia": "Iranian militias",
-    "opposition": "Daraa al-Balad opposition",
-}
+#: Causes that are not a party (`none` = did not collapse).
+OTHER_CAUSES: tuple[str, ...] = ("retaliation", "mediator_walkout")
 
-#: Collapse causes in runs.parquet, in display order (`none` = did not collapse).
-CAUSES: tuple[str, ...] = ("regime", "militia", "opposition", "retaliation", "mediator_walkout")
-
-CAUSE_NAMES: dict[str, str] = {
-    **ACTOR_NAMES,
+OTHER_CAUSE_NAMES: dict[str, str] = {
     "retaliation": "Retaliation spiral",
     "mediator_walkout": "Mediator walked out",
     "none": "Did not collapse",
 }
 
-# Actor colours are chosen apart from the mediator colours below so a cause bar
-# is never mistaken for a variant.
-ACTOR_COLOURS: dict[str, str] = {
-    "regime": "#8c2d04",  # dark red-brown
-    "militia": "#54278f",  # purple
-    "opposition": "#1b7837",  # green
-}
-
-CAUSE_COLOURS: dict[str, str] = {
-    **ACTOR_COLOURS,
+# Party colours go to parties by their position in the scenario, and are chosen apart
+# from the mediator colours below so a cause bar is never mistaken for a variant.
+PARTY_PALETTE: tuple[str, ...] = (
+    "#8c2d04",  # dark red-brown
+    "#54278f",  # purple
+    "#1b7837",  # green
+    "#b35806",  # burnt orange
+    "#01665e",  # dark teal
+    "#762a83",  # plum
+    "#8e0152",  # wine
+    "#4d9221",  # olive green
+)
+OTHER_CAUSE_COLOURS: dict[str, str] = {
     "retaliation": "#e6550d",  # orange: both sides fed it
     "mediator_walkout": "#636363",  # grey: the broker left
     "none": "#bdbdbd",
 }
+
+
+def register_parties(parties: Iterable[tuple[str, str]]) -> None:
+    """Make these (key, label) pairs the parties every table and figure names and colours."""
+    ACTOR_NAMES.clear()
+    ACTOR_NAMES.update(dict(parties))
+
+
+def actors() -> tuple[str, ...]:
+    """The registered party keys, in scenario order."""
+    return tuple(ACTOR_NAMES)
+
+
+def causes() -> tuple[str, ...]:
+    """Collapse causes in display order: every party, then the others."""
+    return (*ACTOR_NAMES, *OTHER_CAUSES)
+
+
+def party_colour(key: str) -> str:
+    keys = list(ACTOR_NAMES)
+    if key in keys:
+        return PARTY_PALETTE[keys.index(key) % len(PARTY_PALETTE)]
+    return "#969696"
 
 #: Fixed colours for the two mediators of the source case.
 MEDIATOR_COLOURS: dict[str, str] = {
@@ -75,12 +95,16 @@ def actor_name(actor: str | None) -> str:
 
 def cause_name(cause: str) -> str:
     """Return the display name of a collapse cause."""
-    return CAUSE_NAMES.get(cause, cause.replace("_", " "))
+    if cause in ACTOR_NAMES:
+        return ACTOR_NAMES[cause]
+    return OTHER_CAUSE_NAMES.get(cause, cause.replace("_", " "))
 
 
 def cause_colour(cause: str) -> str:
-    """Return the colour of a collapse cause or actor (grey for anything unknown)."""
-    return CAUSE_COLOURS.get(cause, "#969696")
+    """Return the colour of a collapse cause or party (grey for anything unknown)."""
+    if cause in ACTOR_NAMES:
+        return party_colour(cause)
+    return OTHER_CAUSE_COLOURS.get(cause, "#969696")
 
 
 def _base_mediator(label: str) -> str:

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.batch.seeding import DEFAULT_CHUNK_SIZE, chunk_bounds, chunk_seed
+from sim.batch.seeding import DEFAULT_CHUNK_SIZE, chunk_bounds
 from sim.batch.store import BatchStore, outcomes_table, runs_schema
 from sim.batch.variants import VariantSpec, expand_variants, parameter_value
 from sim.errors import UserError
@@ -66,16 +66,18 @@ def simulate_chunk(
 ) -> pa.Table:
     """Simulate runs ``[start, stop)`` of one variant: chunk `index` of the batch.
 
-    This is what workers execute. Its result depends on its arguments only: the
-    seed comes from `chunk_seed(batch_seed, index)`, whoever runs it. With a
-    posterior, each run's actor parameters are drawn from it with a stream of its
-    own (`posterior_seed`), the same for every variant, so paired runs share them.
+    This is what workers execute. Its result depends on its arguments only: each run's
+    random numbers are keyed by the batch seed and the run's index (`sim.rules.rng`),
+    whoever runs it and however the runs are split into chunks. With a posterior, each
+    run's parameters are drawn from it with a stream of its own per chunk
+    (`posterior_seed`), the same for every variant, so paired runs share them.
 
     Returns:
-        The chunk's outcomes as an Arrow table (see `sim.batch.store.OUTCOME_COLUMNS`),
-        plus one `posterior.<key>` column per drawn parameter.
+        The chunk's outcomes as an Arrow table (columns: `sim.outcomes`), plus one
+        `posterior.<key>` column per drawn parameter.
     """
     from sim.model import simulate_worlds
+    from sim.outcomes import scenario_columns
 
     world_params = None
     drawn = None
@@ -85,9 +87,9 @@ def simulate_chunk(
         world_params = posterior.draw(stop - start, posterior_seed(batch_seed, index))
         drawn = {f"{POSTERIOR_PREFIX}{k}": v for k, v in world_params.items()}
     outcomes = simulate_worlds(
-        scenario, mediator, stop - start, chunk_seed(batch_seed, index), world_params=world_params
+        scenario, mediator, stop - start, batch_seed, first_run=start, world_params=world_params
     )
-    return outcomes_table(outcomes, start, drawn)
+    return outcomes_table(outcomes, scenario_columns(scenario), start, drawn)
 
 
 # --------------------------------------------------------------------------- executors
@@ -610,9 +612,13 @@ def run_batch(
         )
 
     override_keys = _override_keys(list(base.overrides), planned)
+    from sim.outcomes import scenario_columns
+
+    columns = scenario_columns(base)
     rows = store.assemble(
         [(v.spec.slug, len(bounds), _constant_columns(v, override_keys)) for v in planned],
-        runs_schema(override_keys, drawn_keys),
+        runs_schema(columns, override_keys, drawn_keys),
+        columns,
         drawn_keys,
     )
     manifest.update(

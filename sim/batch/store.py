@@ -25,7 +25,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.schema import ACTORS
+from sim.outcomes import Column
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -45,24 +45,10 @@ _PARQUET_OPTIONS: dict[str, Any] = {
     "version": "2.6",
 }
 
-# The simulated outcome columns of a chunk file, in order, with their Arrow types.
-# Columns that are constant within a variant (variant, mediator, horizon_h, overrides)
-# are added when the runs table is assembled, so chunk files depend on the seed only.
-OUTCOME_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("run", "int64"),
-    ("duration_h", "float64"),
-    ("collapsed", "bool"),
-    ("cause", "string"),
-    ("first_violation_h", "float64"),
-    ("first_violator", "string"),
-    *((f"violations_{a}", "int32") for a in ACTORS),
-    ("crossing_open_h", "float64"),
-    ("agreement", "bool"),
-    *((f"credibility_{a}", "float64") for a in ACTORS),
-    ("switch_h", "float64"),
-    ("final_mediator", "string"),
-)
-_NULLABLE_FLOATS = {"first_violation_h", "switch_h"}  # NaN in the model means "none": null here
+# The simulated outcome columns of a chunk file are declared once, per scenario, in
+# `sim.outcomes`. Columns that are constant within a variant (variant, mediator,
+# horizon_h, overrides) are added when the runs table is assembled, so chunk files depend
+# on the seed only.
 
 
 def _arrow_type(name: str) -> pa.DataType:
@@ -77,21 +63,24 @@ def _arrow_type(name: str) -> pa.DataType:
     }[name]
 
 
-def chunk_schema(drawn_keys: Sequence[str] = ()) -> pa.Schema:
+def chunk_schema(columns: Sequence[Column], drawn_keys: Sequence[str] = ()) -> pa.Schema:
     """The Arrow schema of a chunk file.
 
     Args:
+        columns: the outcome columns (`sim.outcomes.scenario_columns`).
         drawn_keys: columns of parameters drawn per run (from a posterior), if any.
     """
     import pyarrow as pa
 
     return pa.schema(
-        [pa.field(n, _arrow_type(t)) for n, t in OUTCOME_COLUMNS]
+        [pa.field(c.name, _arrow_type(c.kind)) for c in columns]
         + [pa.field(k, pa.float64()) for k in drawn_keys]
     )
 
 
-def runs_schema(override_keys: Sequence[str], drawn_keys: Sequence[str] = ()) -> pa.Schema:
+def runs_schema(
+    columns: Sequence[Column], override_keys: Sequence[str], drawn_keys: Sequence[str] = ()
+) -> pa.Schema:
     """The Arrow schema of runs.parquet for a batch with these override and drawn columns."""
     import pyarrow as pa
 
@@ -100,7 +89,7 @@ def runs_schema(override_keys: Sequence[str], drawn_keys: Sequence[str] = ()) ->
         pa.field("mediator", pa.string()),
         pa.field("run", pa.int64()),
         pa.field("horizon_h", pa.float64()),
-        *(pa.field(n, _arrow_type(t)) for n, t in OUTCOME_COLUMNS if n != "run"),
+        *(pa.field(c.name, _arrow_type(c.kind)) for c in columns if c.name != "run"),
         *(pa.field(k, pa.float64()) for k in override_keys),
         *(pa.field(k, pa.float64()) for k in drawn_keys),
     ]
@@ -109,25 +98,31 @@ def runs_schema(override_keys: Sequence[str], drawn_keys: Sequence[str] = ()) ->
 
 def outcomes_table(
     outcomes: Mapping[str, np.ndarray],
+    columns: Sequence[Column],
     first_run: int,
     drawn: Mapping[str, np.ndarray] | None = None,
 ) -> pa.Table:
     """A chunk's outcomes (as `sim.model.simulate_worlds` returns them) as an Arrow table.
 
     Args:
-        outcomes: the outcome arrays.
+        outcomes: the outcome arrays; every one must be declared in `columns`.
+        columns: the outcome columns (`sim.outcomes.scenario_columns`).
         first_run: index of the chunk's first run within its variant.
         drawn: parameters drawn per run (column name -> values), kept beside the outcomes.
     """
     import pyarrow as pa
 
+    from sim.outcomes import check_columns
+
+    check_columns(outcomes, columns)
     n = len(outcomes["duration_h"])
     arrays = []
-    for name, kind in OUTCOME_COLUMNS:
+    for column in columns:
+        name, kind = column.name, column.kind
         if name == "run":
             values = np.arange(first_run, first_run + n, dtype=np.int64)
             arrays.append(pa.array(values, type=pa.int64()))
-        elif name in _NULLABLE_FLOATS:
+        elif column.nullable:  # NaN in the model means "none": null here
             arrays.append(pa.array(outcomes[name], type=pa.float64(), from_pandas=True))
         elif kind == "string":
             arrays.append(pa.array(list(outcomes[name]), type=pa.string()))
@@ -135,7 +130,7 @@ def outcomes_table(
             arrays.append(pa.array(np.asarray(outcomes[name]), type=_arrow_type(kind)))
     drawn = drawn or {}
     arrays.extend(pa.array(np.asarray(v, dtype=float), type=pa.float64()) for v in drawn.values())
-    return pa.Table.from_arrays(arrays, schema=chunk_schema(list(drawn)))
+    return pa.Table.from_arrays(arrays, schema=chunk_schema(columns, list(drawn)))
 
 
 # --------------------------------------------------------------------------- atomic writes
@@ -270,6 +265,7 @@ class BatchStore:
         self,
         parts: Sequence[tuple[str, int, Callable[[pa.Table], pa.Table]]],
         schema: pa.Schema,
+        columns: Sequence[Column],
         drawn_keys: Sequence[str] = (),
     ) -> int:
         """Write runs.parquet from the chunk files, streaming, and return its row count.
@@ -293,7 +289,7 @@ class BatchStore:
             for slug, n_chunks, complete in parts:
                 for index in range(n_chunks):
                     chunk = pq.read_table(
-                        self.chunk_path(slug, index), schema=chunk_schema(drawn_keys)
+                        self.chunk_path(slug, index), schema=chunk_schema(columns, drawn_keys)
                     )
                     table = complete(chunk).select(schema.names).cast(schema)
                     writer.write_table(table, row_group_size=ROW_GROUP_SIZE)

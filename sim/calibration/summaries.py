@@ -22,9 +22,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.scenario import Scenario
-from sim.schema import ACTORS
-
-REGIME, MILITIA, OPPOSITION = (ACTORS.index(a) for a in ("regime", "militia", "opposition"))
 
 
 @dataclass(frozen=True)
@@ -33,9 +30,10 @@ class WindowOutcomes:
 
     Attributes:
         first_violation_h: hour of the first violation (NaN: none yet).
-        first_violator: index into `sim.schema.ACTORS` (-1: none yet).
-        violations: violations per actor within the window, shape (3, n).
+        first_violator: index of the party in the scenario (-1: none yet).
+        violations: violations per party within the window, shape (parties, n).
         crossing_open_h: hours the crossing was open within the window.
+        parties: the scenario's party keys, in index order.
         collapsed: the truce collapsed within the window.
         first_violation_by_h: the "within hours" threshold of fact H1.
     """
@@ -46,6 +44,17 @@ class WindowOutcomes:
     crossing_open_h: np.ndarray
     collapsed: np.ndarray
     first_violation_by_h: float
+    parties: tuple[str, ...]
+
+    def index(self, party: str) -> int:
+        """The index of a party of the Daraa facts (a UserError if the scenario lacks it)."""
+        if party not in self.parties:
+            from sim.errors import UserError
+
+            raise UserError(
+                f"the Daraa facts need a party '{party}'; this scenario has {', '.join(self.parties)}"
+            )
+        return self.parties.index(party)
 
 
 @dataclass(frozen=True)
@@ -82,25 +91,26 @@ FACTS: dict[str, Fact] = {
             "first_violator_pro_regime",
             "H2, H3, H5",
             "the first violation was by the regime or the militias, not the opposition",
-            lambda o: (o.first_violator == REGIME) | (o.first_violator == MILITIA),
+            lambda o: (o.first_violator == o.index("regime"))
+            | (o.first_violator == o.index("militia")),
         ),
         Fact(
             "first_violator_militia",
             "H3 (claimed)",
             "the militias violated first",
-            lambda o: o.first_violator == MILITIA,
+            lambda o: o.first_violator == o.index("militia"),
         ),
         Fact(
             "regime_and_militia_fired",
             "H2",
             "both the regime and the militias violated within the window",
-            lambda o: (o.violations[REGIME] > 0) & (o.violations[MILITIA] > 0),
+            lambda o: (o.violations[o.index("regime")] > 0) & (o.violations[o.index("militia")] > 0),
         ),
         Fact(
             "opposition_held",
             "H5, N6 (claimed)",
             "the opposition did not violate within the window",
-            lambda o: o.violations[OPPOSITION] == 0,
+            lambda o: o.violations[o.index("opposition")] == 0,
         ),
         Fact(
             "crossing_closed",
@@ -131,40 +141,29 @@ def observe_worlds(
         scenario: the loaded scenario.
         mediator: the mediator in charge at hour 0.
         n_worlds: number of worlds.
-        seed: the chunk's SeedSequence (or an integer).
+        seed: the batch seed (an integer or SeedSequence) keying the worlds' draws.
         window_h: the observation window in hours.
         first_violation_by_h: threshold of the "within hours" fact.
-        world_params: per-world actor parameters (`CeasefireModel`'s `world_params`).
+        world_params: per-world values of any parameter (`CeasefireModel`'s `world_params`).
     """
-    from sim.model import CeasefireModel
+    from sim.rules import drive
+    from sim.worlds import WorldSet, decode
 
-    model = CeasefireModel(
-        scenario,
-        mediator,
-        n_worlds,
-        rng=np.random.default_rng(seed),
-        world_params=world_params,
-        trace=False,
-        collect=False,
-    )
-    while model.running and model.hour < window_h - 1e-9:
-        model.step()
-    out = model.outcomes
-    # Finished worlds have their counts in `outcomes`; running ones still in the agents.
-    violations = np.stack([out[f"violations_{a}"].astype(np.int64) for a in ACTORS])
-    crossing = out["crossing_open_h"].astype(float).copy()
-    active = model.world
-    if active.size:
-        for i, actor in enumerate(model.armed):
-            violations[i, active] = actor.violations
-        crossing[active] = model.crossing_hours
+    ws = WorldSet.build(scenario, mediator, n_worlds, seed, sets=world_params)
+    window_steps = int(np.ceil(window_h / scenario.step_h - 1e-9))
+    drive.run_worlds(ws.state, ws.params, ws.structure, ws.key, ws.runs, ws.psets, window_steps)
+    out = decode(ws)
+    crossing = out.get("crossing_open_h")
     return WindowOutcomes(
         first_violation_h=out["first_violation_h"].astype(float),
-        first_violator=out["first_violator"].astype(np.int64),
-        violations=violations,
-        crossing_open_h=crossing,
+        first_violator=ws.state.first_violator.astype(np.int64),
+        violations=ws.state.violations.T.astype(np.int64),
+        crossing_open_h=(
+            crossing.astype(float) if crossing is not None else np.zeros(n_worlds)
+        ),
         collapsed=out["collapsed"].astype(bool),
         first_violation_by_h=float(first_violation_by_h),
+        parties=scenario.party_keys,
     )
 
 

@@ -39,7 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from sim.model import CeasefireModel, decode_outcomes
+    from sim.analysis.style import register_parties
+    from sim.model import CeasefireModel
     from sim.scenario import load_scenario
     from sim.timeline import format_timeline, save_timeline_plot
 
@@ -58,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
     model = CeasefireModel(
         scenario, mediator, n_worlds=1, rng=np.random.SeedSequence(args.seed), trace=True
     )
-    outcomes = decode_outcomes(model.run(), model.mediator_names)
+    register_parties((p.key, p.label) for p in scenario.parties)
+    outcomes = model.run()
     outcome = {key: value[0] for key, value in outcomes.items()}
     outcome["horizon_h"] = scenario.horizon_h
     print(

@@ -25,12 +25,13 @@ from sim.rules.world import (
 
 
 @compiled
-def run_worlds(st, pr, sc, batch_key, runs, psets):
-    """Run world i (run `runs[i]`, parameter set `psets[i]`) to its end; return world-steps."""
+def run_worlds(st, pr, sc, batch_key, runs, psets, max_steps):
+    """Run world i (run `runs[i]`, parameter set `psets[i]`) to its end, or for at most
+    `max_steps` steps (to observe a window); return the number of world-steps."""
     steps = 0
     for w in range(runs.size):
         init_world(st, pr, sc, w, batch_key, runs[w], psets[w])
-        for s in range(sc.n_steps):
+        for s in range(min(sc.n_steps, max_steps)):
             step_world(st, pr, sc, w, s)
             steps += 1
             if st.status[w] != RUNNING:
