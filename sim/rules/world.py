@@ -103,6 +103,12 @@ def per_step(chance, step_h):
 
 
 @rule
+def kept(share, step_h):
+    """A per-hour share kept as the share kept over one step (ODD 7.8)."""
+    return share if step_h == 1.0 else share**step_h
+
+
+@rule
 def sigmoid(x):
     return 1.0 / (1.0 + math.exp(-x))
 
@@ -191,8 +197,14 @@ def adversary_intensity(st, sc, w, p):
 
 
 @rule
-def propensity(st, pr, sc, w, s, p):
-    """Log-odds that party p violates in step s (ODD eq. 1)."""
+def fragility(pr, sc, g, s):
+    """exp(-t0 / tau): the early fragility still felt in step s (ODD eq. 1)."""
+    return math.exp(-(s * sc.step_h) / pr.glob[g, FRAGILITY_TAU])
+
+
+@rule
+def propensity(st, pr, sc, w, s, p, early):
+    """Log-odds that party p violates in step s (ODD eq. 1); `early` = fragility(...)."""
     g = st.pset[w]
     m = st.mediator[w]
     start = s * sc.step_h
@@ -207,7 +219,7 @@ def propensity(st, pr, sc, w, s, p):
     a = pr.party[g, p]
     gain = (
         a[BASE]
-        + a[EARLY_FRAGILITY] * math.exp(-start / pr.glob[g, FRAGILITY_TAU])
+        + a[EARLY_FRAGILITY] * early
         + a[OBJECTIVE] * (1.0 - relief)
         + a[SPOILING] * (1.0 + pr.glob[g, SPOILER_GROWTH] * threatened)
         + st.pulse[w, p]
@@ -224,10 +236,23 @@ def propensity(st, pr, sc, w, s, p):
 
 
 @rule
+def choose_with(st, pr, sc, w, s, p, early):
+    chance = per_step(sigmoid(propensity(st, pr, sc, w, s, p, early)), sc.step_h)
+    st.violated[w, p] = _draw(st, w, s, p) < chance
+
+
+@rule
 def choose(st, pr, sc, w, s, p):
     """Party p violates in step s with chance sigma(net), per step (ODD 7.1)."""
-    chance = per_step(sigmoid(propensity(st, pr, sc, w, s, p)), sc.step_h)
-    st.violated[w, p] = _draw(st, w, s, p) < chance
+    choose_with(st, pr, sc, w, s, p, fragility(pr, sc, st.pset[w], s))
+
+
+@rule
+def choose_all(st, pr, sc, w, s):
+    """Every party chooses, on the state the last step left (simultaneous choices)."""
+    early = fragility(pr, sc, st.pset[w], s)
+    for p in range(sc.side.size):
+        choose_with(st, pr, sc, w, s, p, early)
 
 
 # ------------------------------------------------------------------------- 7.5 record
@@ -238,8 +263,8 @@ def record(st, pr, sc, w, s):
     """Count the step's violations; grievance, intensity and trust follow (eq. 8, 12)."""
     g = st.pset[w]
     hour = (s + 1) * sc.step_h
-    keep_g = pr.glob[g, GRIEVANCE_DECAY] ** sc.step_h
-    keep_e = pr.glob[g, INTENSITY_DECAY] ** sc.step_h
+    keep_g = kept(pr.glob[g, GRIEVANCE_DECAY], sc.step_h)
+    keep_e = kept(pr.glob[g, INTENSITY_DECAY], sc.step_h)
     trust_gain = per_step(pr.glob[g, TRUST_GAIN], sc.step_h)
     trust_loss = pr.glob[g, TRUST_LOSS]
     n_parties = sc.side.size
@@ -438,7 +463,7 @@ def update_terms(st, pr, sc, w, s):
                     if pr.term_party[g, t, b, BENEFITS] > 0.0:
                         cred[w, b] += gain * (1.0 - cred[w, b])
             elif due and not on:
-                lost = 1.0 - (1.0 - pr.med[g, m, UNDELIVERED_LOSS]) ** sc.step_h
+                lost = per_step(pr.med[g, m, UNDELIVERED_LOSS], sc.step_h)
                 for b in range(n_parties):
                     if pr.term_party[g, t, b, BENEFITS] > 0.0:
                         cred[w, b] -= lost * cred[w, b]
@@ -485,12 +510,16 @@ def decay(st, pr, sc, w):
     """Frustration, applied pressure and spoiler pulses fade (ODD 7.3, eq. 11)."""
     g = st.pset[w]
     m = st.mediator[w]
-    st.frustration[w] *= pr.med[g, m, FRUSTRATION_DECAY] ** sc.step_h
-    fade = pr.med[g, m, PRESSURE_DECAY] ** sc.step_h
-    pulse_fade = 0.5 ** (sc.step_h / pr.glob[g, SPOILER_HALF_LIFE])
+    st.frustration[w] *= kept(pr.med[g, m, FRUSTRATION_DECAY], sc.step_h)
+    fade = kept(pr.med[g, m, PRESSURE_DECAY], sc.step_h)
+    pulsing = False
     for p in range(sc.side.size):
         st.pressure[w, p] *= fade
-        st.pulse[w, p] *= pulse_fade
+        pulsing = pulsing or st.pulse[w, p] != 0.0
+    if pulsing:  # the pulse halves every spoilers.half_life_h hours
+        pulse_fade = 0.5 ** (sc.step_h / pr.glob[g, SPOILER_HALF_LIFE])
+        for p in range(sc.side.size):
+            st.pulse[w, p] *= pulse_fade
 
 
 @rule
@@ -577,8 +606,7 @@ def end_step(st, pr, sc, w, s):
 @rule
 def step_world(st, pr, sc, w, s):
     """One step of world w, the schedule of ODD section 3."""
-    for p in range(sc.side.size):
-        choose(st, pr, sc, w, s, p)
+    choose_all(st, pr, sc, w, s)
     record(st, pr, sc, w, s)
     monitor_and_respond(st, pr, sc, w, s)
     update_terms(st, pr, sc, w, s)
