@@ -44,6 +44,7 @@ import numpy as np
 
 from sim.batch.variants import VariantSpec
 from sim.errors import UserError
+from sim.resources import scenarios_dir
 from sim.sweep import check_in_range, embed_png, numeric_param, parse_number, round_value
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -53,9 +54,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sim.analysis.report import Section
     from sim.batch import BatchResult
 
-DEFAULT_PARAMS_FILE = (
-    Path(__file__).resolve().parent.parent / "scenarios" / "sensitivity_default.toml"
-)
+DEFAULT_PARAMS_FILE = scenarios_dir() / "sensitivity_default.toml"
 DESIGN_FILE = "design.json"
 DESIGN_MATRIX_FILE = "design.npy"
 RESULTS_FILE = "sensitivity.json"
