@@ -70,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
 
     matplotlib.use("Agg")
     from sim.analysis import analyse, write_report
+    from sim.api import nothing_left_on_failure
     from sim.batch import BatchFailed, run_batch
     from sim.commands._common import execution_options, parse_overrides
     from sim.errors import UserError
@@ -84,17 +85,18 @@ def run(args: argparse.Namespace) -> int:
 
         parse_reference_filter(reference)
     try:
-        result = run_batch(
-            args.scenario,
-            mediators=args.mediators,
-            variants=args.variants,
-            overrides=overrides,
-            runs=args.runs,
-            seed=args.seed,
-            out=out,
-            **execution_options(args),
-            posterior=args.posterior,
-        )
+        with nothing_left_on_failure(Path(out), args.resume):
+            result = run_batch(
+                args.scenario,
+                mediators=args.mediators,
+                variants=args.variants,
+                overrides=overrides,
+                runs=args.runs,
+                seed=args.seed,
+                out=out,
+                **execution_options(args),
+                posterior=args.posterior,
+            )
     except BatchFailed as error:
         print(f"ceasefire study: {error}", file=sys.stderr)
         return 1
