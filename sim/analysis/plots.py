@@ -353,16 +353,21 @@ def first_violator_plot(analysis: BatchAnalysis, *, ax: Axes | None = None) -> A
 
 
 def violations_plot(analysis: BatchAnalysis, *, ax: Axes | None = None) -> Axes:
-    """Mean violations per run by each actor, per variant, with t intervals."""
+    """Violations per 100 truce-hours by each actor, per variant (exact Poisson intervals).
+
+    A rate over the hours each truce was in force, not a count per run: a mediator
+    whose truces last longer would otherwise seem to provoke more violations.
+    """
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 4.2))
     values = {
-        label: {a: (m.mean, m.lower, m.upper) for a, m in by_actor.items()}
-        for label, by_actor in analysis.breakdown.violations.items()
+        label: {a: (r.rate, r.lower, r.upper) for a, r in by_actor.items()}
+        for label, by_actor in analysis.breakdown.rates.items()
     }
     _grouped_bars(ax, analysis, list(ACTORS), [actor_name(a) for a in ACTORS], values)
-    ax.set_ylabel("Violations per run (until collapse or the end)")
-    ax.set_title(f"Violations by each actor (mean, {analysis.level:.0%} CI)")
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel("Violations per 100 truce-hours\n(hours the truce was in force)")
+    ax.set_title(f"Violations by each actor, per exposure ({analysis.level:.0%} Poisson intervals)")
     return ax
 
 
