@@ -72,6 +72,14 @@ OUTPUTS: dict[str, str] = {
 }
 
 
+MU_STAR_UNITS: dict[str, str] = {
+    "p_hold": "change in the share, 0-1, over the parameter's full range",
+    "median_collapse_h": "hours, over the parameter's full range",
+    "first_violation_h": "hours, over the parameter's full range",
+}
+"""Units of Morris mu* per output: SALib scales each parameter's range to [0, 1]."""
+
+
 # --------------------------------------------------------------------------- parameters
 
 
@@ -821,10 +829,13 @@ def sensitivity_figure(analysis: SensitivityAnalysis, output: str) -> Figure:
         sub = sub.iloc[::-1]  # largest at the top
         y = np.arange(len(sub))
         if morris:
+            # mu* is a mean of absolute values: its whisker stops at zero.
+            conf = sub["mu_star_conf"].to_numpy(float)
+            mu_star = sub["mu_star"].to_numpy(float)
             ax.barh(
                 y,
-                sub["mu_star"],
-                xerr=sub["mu_star_conf"],
+                mu_star,
+                xerr=[np.minimum(conf, mu_star), conf],
                 color=colours[mediator],
                 capsize=3,
                 label="mu* (mean |elementary effect|)",
@@ -832,7 +843,8 @@ def sensitivity_figure(analysis: SensitivityAnalysis, output: str) -> Figure:
             ax.plot(
                 sub["sigma"], y, "k|", markersize=12, label="sigma (interactions, nonlinearity)"
             )
-            ax.set_xlabel(f"mu* of {output}")
+            ax.set_xlabel(f"mu* of {output} ({MU_STAR_UNITS.get(output, 'output units')})")
+            ax.set_xlim(left=0)
         else:
             ax.barh(
                 y + 0.2,
