@@ -37,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_scenario_argument(parser)
     add_mediator_group_arguments(parser)
     parser.add_argument(
-        "--runs", type=int, default=10_000, help="runs per variant (default: 10000)"
+        "--runs", type=int, default=10_000, help="runs per variant (default: 10,000)"
     )
     add_execution_arguments(parser)
     add_batch_parameter_arguments(parser)
