@@ -58,7 +58,7 @@ def test_readme_snippet_runs_as_a_plain_script(tmp_path: Path) -> None:
     assert "BrokenProcessPool" not in done.stderr
     assert (tmp_path / "results" / "x" / "runs.parquet").exists()
     # No guard in the snippet: one clear line says the batch ran in this process.
-    assert "without an `if __name__ == \"__main__\":` guard" in done.stderr
+    assert 'without an `if __name__ == "__main__":` guard' in done.stderr
 
 
 def test_a_guarded_script_uses_worker_processes(tmp_path: Path) -> None:
@@ -89,7 +89,7 @@ class _FailingExecutor:
 
     _max_workers = 1
 
-    def submit(self, fn, /, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+    def submit(self, fn, /, *args, **kwargs):
         import concurrent.futures as cf
 
         future: cf.Future = cf.Future()
@@ -100,9 +100,7 @@ class _FailingExecutor:
 def test_a_batch_failing_before_its_first_chunk_leaves_nothing(tmp_path: Path) -> None:
     out = tmp_path / "x"
     with pytest.raises(BatchFailed) as caught:
-        sim.run_batch(
-            mediators=["russia"], runs=100, seed=1, out=out, executor=_FailingExecutor()
-        )
+        sim.run_batch(mediators=["russia"], runs=100, seed=1, out=out, executor=_FailingExecutor())
     assert not out.exists()
     assert "nothing was kept" in str(caught.value)
     assert "resume" not in str(caught.value)
@@ -137,7 +135,7 @@ def test_shipped_files_are_found_and_listed(capsys: pytest.CaptureFixture[str]) 
     assert "Broker and guarantor" in out  # Russia's one-line description
 
 
-def test_mediator_by_path_and_by_name_in_any_case(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+def test_mediator_by_path_and_by_name_in_any_case(tmp_path: Path, capsys) -> None:
     un = tmp_path / "un.toml"
     text = (SCENARIOS / "mediators" / "turkey.toml").read_text()
     un.write_text(text.replace('name = "turkey"', 'name = "un"'))
@@ -157,7 +155,7 @@ def test_variant_joined_with_plus_on_run() -> None:
     assert main(argv) == 0
 
 
-def test_reference_takes_the_filter_as_compare_does(capsys) -> None:  # noqa: ANN001
+def test_reference_takes_the_filter_as_compare_does(capsys) -> None:
     assert main(["reference", "country=Syria"]) == 0
     positional = capsys.readouterr().out
     assert main(["reference", "--country", "Syria"]) == 0
@@ -199,7 +197,7 @@ def test_report_opens_with_the_verdict(batch_with_set: Path) -> None:
     assert "Holm" in glossary and "McNemar" in glossary
 
 
-def test_compare_json_shows_what_made_the_result(batch_with_set: Path, capsys) -> None:  # noqa: ANN001
+def test_compare_json_shows_what_made_the_result(batch_with_set: Path, capsys) -> None:
     assert main(["compare", str(batch_with_set), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["overrides"] == {"actors.regime.base": -6.0}
@@ -209,7 +207,7 @@ def test_compare_json_shows_what_made_the_result(batch_with_set: Path, capsys) -
     assert 0 <= rate["ci"][0] <= rate["rate"] <= rate["ci"][1]
 
 
-def test_every_printed_interval_lies_within_its_range(batch_with_set: Path, capsys) -> None:  # noqa: ANN001
+def test_every_printed_interval_lies_within_its_range(batch_with_set: Path, capsys) -> None:
     assert main(["compare", str(batch_with_set)]) == 0
     text = capsys.readouterr().out
     shares = re.findall(r"(-?\d+\.\d)% \((-?\d+\.\d)–(-?\d+\.\d)\)", text)
