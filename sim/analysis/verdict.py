@@ -184,8 +184,9 @@ def verdict(analysis: BatchAnalysis) -> list[str]:
     labels = list(analysis.variants)
     base = labels[0]
     paragraphs = []
-    if analysis.comparisons:
-        pairs = [c for c in analysis.comparisons if c.a == base] or analysis.comparisons[:1]
+    # The baseline against each other variant: with many variants, not every pair.
+    pairs = [c for c in analysis.comparisons if c.a == base] or analysis.comparisons[:1]
+    if pairs:
         paragraphs.append(" ".join(_pair_sentence(c) for c in pairs))
     else:
         result = analysis.survival[base]
@@ -199,7 +200,7 @@ def verdict(analysis: BatchAnalysis) -> list[str]:
     paragraphs.append(f"Runs still holding at the horizon (at risk to the end): {held}.")
     paragraphs.append(_why(analysis, labels))
     caveats = [_median_caveat(analysis, labels)]
-    caveats += [s for c in analysis.comparisons if (s := _disagreement(analysis, c))]
+    caveats += [s for c in pairs if (s := _disagreement(analysis, c))]
     extra = made_with(analysis.batch.manifest)
     if extra:
         caveats.append("These runs were made with " + "; ".join(extra) + ".")
