@@ -73,11 +73,12 @@ OUTPUTS: dict[str, str] = {
 
 
 MU_STAR_UNITS: dict[str, str] = {
-    "p_hold": "change in the share, 0-1, over the parameter's full range",
-    "median_collapse_h": "hours, over the parameter's full range",
-    "first_violation_h": "hours, over the parameter's full range",
+    "p_hold": "share 0-1 per full parameter range",
+    "median_collapse_h": "hours per full parameter range",
+    "first_violation_h": "hours per full parameter range",
 }
-"""Units of Morris mu* per output: SALib scales each parameter's range to [0, 1]."""
+"""Units of Morris mu*: SALib scales each parameter's range to [0, 1], so mu* is a slope,
+the output's change per whole range (extrapolated from one grid step: it may exceed 1)."""
 
 
 # --------------------------------------------------------------------------- parameters

@@ -644,13 +644,14 @@ def _mark_baseline(axes: Sequence[Any], analysis: SweepAnalysis, key: str) -> No
             ax.axvline(value, color="0.25", linestyle=":", linewidth=1.2)
             ax.annotate(
                 f"baseline {value:g}",
-                xy=(value, 0.01),
+                xy=(value, 0.98),
                 xycoords=("data", "axes fraction"),
+                xytext=(3, 0),
+                textcoords="offset points",
                 fontsize=7,
                 color="0.25",
-                rotation=90,
-                ha="right",
-                va="bottom",
+                ha="left",
+                va="top",
             )
 
 

@@ -245,3 +245,55 @@ def test_reference_curve_stops_where_nothing_is_at_risk() -> None:
     drawn = max(float(max(line.get_xdata())) for line in ax.get_lines())
     plt.close(fig)
     assert drawn <= longest < 3650
+
+
+def test_sweep_marks_the_scenarios_own_value(tmp_path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sim.sweep import analyse_sweep, baseline_values, sweep_figure
+
+    out = tmp_path / "sweep"
+    argv = ["sweep", "--grid", "escalation.collapse_threshold=2:3:2", "--runs", "40"]
+    assert main([*argv, "--workers", "1", "--quiet", "--out", str(out)]) == 0
+    analysis = analyse_sweep(out)
+    key = "escalation.collapse_threshold"
+    assert baseline_values(analysis, key) == {"russia": 2.5, "turkey": 2.5}
+    fig = sweep_figure(analysis, key)
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    plt.close(fig)
+    assert texts.count("baseline 2.5") == 2  # on both panels
+
+
+def test_morris_whiskers_stop_at_zero_and_state_units(tmp_path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sim.sensitivity import analyse_sensitivity, sensitivity_figure
+
+    out = tmp_path / "morris"
+    argv = ["sensitivity", "--samples", "3", "--runs-per-point", "30", "--seed", "2"]
+    argv += [
+        "--param",
+        "actors.militia.spoiling=1:3",
+        "--param",
+        "monitoring.attribution_accuracy=0.3:0.9",
+    ]
+    assert main([*argv, "--workers", "1", "--quiet", "--out", str(out)]) == 0
+    analysis = analyse_sensitivity(out)
+    fig = sensitivity_figure(analysis, "p_hold")
+    whiskers = 0
+    for ax in fig.axes:
+        assert "per full parameter range" in ax.get_xlabel()
+        for container in ax.containers:
+            if hasattr(container, "has_xerr") and container.has_xerr:
+                for collection in container.lines[2]:
+                    for segment in collection.get_segments():
+                        whiskers += 1
+                        assert segment[:, 0].min() >= 0
+    plt.close(fig)
+    assert whiskers >= 4  # two parameters under each of two mediators
