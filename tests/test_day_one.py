@@ -297,3 +297,14 @@ def test_morris_whiskers_stop_at_zero_and_state_units(tmp_path: Path) -> None:
                         assert segment[:, 0].min() >= 0
     plt.close(fig)
     assert whiskers >= 4  # two parameters under each of two mediators
+
+
+def test_reference_figures_say_what_they_are_and_how_many_rest_behind_them(
+    batch_with_set: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["compare", str(batch_with_set), "--reference", "country=Syria"]) == 0
+    text = capsys.readouterr().out
+    assert "at risk at 14 d" in text
+    assert "not the share still in force" in text
+    # The count behind the reference's estimate matches `ceasefire reference`'s table.
+    assert "only 3 of the 69 ceasefires were still observed after 14 days" in text
