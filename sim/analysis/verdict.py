@@ -142,19 +142,29 @@ def _disagreement(analysis: BatchAnalysis, c: PairComparison) -> str | None:
     return None
 
 
-def _median_caveat(analysis: BatchAnalysis, labels: list[str]) -> str:
+def _median_caveat(
+    analysis: BatchAnalysis, labels: list[str], pair: PairComparison | None = None
+) -> str:
     parts = []
     for label in labels:
         result = analysis.survival[label]
         median = f"{result.median_h:.0f} h" if result.median_h is not None else "not reached"
         parts.append(f"{median} under {display(label)}")
-    return (
+    text = (
         "Median time to collapse: "
         + ", ".join(parts)
         + ". The median is where a curve crosses 50%; where a curve runs flat near 50% a few "
         "points move it by days, so a ratio of medians can suggest a far larger gap than the "
-        "difference in survival at fixed times above."
+        "difference in survival at fixed times above"
     )
+    if pair is not None:
+        a, b = analysis.survival[pair.a].median_h, analysis.survival[pair.b].median_h
+        if a and b:
+            text += (
+                f" (here medians {max(a, b) / min(a, b):.1f} times apart, against "
+                f"{abs(100 * pair.diff):.1f} points at the horizon)"
+            )
+    return text + "."
 
 
 def _why(analysis: BatchAnalysis, labels: list[str]) -> str:
@@ -199,7 +209,7 @@ def verdict(analysis: BatchAnalysis) -> list[str]:
     held = ", ".join(f"{_held_at_horizon(analysis, lab):,} under {display(lab)}" for lab in labels)
     paragraphs.append(f"Runs still holding at the horizon (at risk to the end): {held}.")
     paragraphs.append(_why(analysis, labels))
-    caveats = [_median_caveat(analysis, labels)]
+    caveats = [_median_caveat(analysis, labels, pairs[0] if len(pairs) == 1 else None)]
     caveats += [s for c in pairs if (s := _disagreement(analysis, c))]
     extra = made_with(analysis.batch.manifest)
     if extra:
