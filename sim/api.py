@@ -149,6 +149,11 @@ def run_batch(scenario_path: str | Path | None = None, **kwargs: Any) -> Any:
                 file=sys.stderr,
             )
             kwargs["workers"] = 1
+    if kwargs.get("mediators"):
+        from sim.resources import canonical_mediators
+
+        scenario = scenario_path or default_scenario()
+        kwargs["mediators"] = canonical_mediators(kwargs["mediators"], scenario)
     out = kwargs.get("out")
     if out is None:
         raise UserError("run_batch: expected out=, the folder for the results")

@@ -66,6 +66,17 @@ def find_in_folder(name: str, folder: Path) -> Path:
     return folder / f"{match}.toml" if match else exact
 
 
+def canonical_mediators(names: Iterable[str], scenario_path: str | Path) -> list[str]:
+    """Mediator names as their files spell them (``Russia`` -> ``russia``); paths unchanged.
+
+    Names are matched in the ``mediators/`` folder beside the scenario, case-insensitively
+    when only one file matches; anything else is left for the loader to refuse.
+    """
+    folder = Path(scenario_path).parent / "mediators"
+    stems = [p.stem for p in folder.glob("*.toml")] if folder.is_dir() else []
+    return [n if looks_like_path(n) else match_name(n, stems) or n for n in names]
+
+
 @dataclass(frozen=True)
 class Shipped:
     """One shipped file: its kind, the name to use it by, and its one-line description."""
@@ -102,6 +113,8 @@ def shipped_files(root: Path | None = None) -> list[Shipped]:
         folder = root / sub if sub else root
         for path in sorted(folder.glob("*.toml")):
             if kind == "scenario" and "scenario" not in tomllib.loads(path.read_text("utf-8")):
-                continue  # e.g. sensitivity_default.toml: not a scenario
+                # e.g. sensitivity_default.toml: the parameters `ceasefire sensitivity` varies
+                found.append(Shipped("parameters", path.stem, path, _description(path)))
+                continue
             found.append(Shipped(kind, path.stem, path, _description(path)))
     return found

@@ -148,6 +148,7 @@ def test_mediator_by_path_and_by_name_in_any_case(tmp_path: Path, capsys) -> Non
     assert main([*argv, "--workers", "1", "--quiet", "--out", str(out)]) == 0
     manifest = json.loads((out / "manifest.json").read_text())
     assert [v["starts_with"] for v in manifest["variants"]] == ["un", "russia"]
+    assert manifest["variants"][1]["label"] == "russia"  # the file's own spelling
 
 
 def test_variant_joined_with_plus_on_run() -> None:

@@ -15,6 +15,7 @@ _HEADINGS = {
     "mediator": "Mediators (--mediator NAME)",
     "variant": "Variants (--variant NAME[+NAME])",
     "prior": "Priors (ceasefire calibrate --priors FILE; default: beside the scenario)",
+    "parameters": "Parameter sets (ceasefire sensitivity --params-file FILE)",
 }
 
 
