@@ -16,7 +16,7 @@ _LAZY = {
     "simulate_worlds": "sim.model",
     "load_scenario": "sim.scenario",
     "Scenario": "sim.scenario",
-    "run_batch": "sim.batch",
+    "run_batch": "sim.api",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -44,6 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.argv = argv  # the command as given, recorded in manifests (see command_line)
     try:
+        _canonical_mediator_names(args)
         return int(args.func(args) or 0)
     except UserError as error:
         print(f"ceasefire {args.command}: error: {error}", file=sys.stderr)
@@ -54,6 +55,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"ceasefire {args.command}: interrupted; finished work is kept.", file=sys.stderr)
         return 130
+
+
+def _canonical_mediator_names(args: argparse.Namespace) -> None:
+    """`--mediator Russia` as `russia`, so labels and tables use the file's own name."""
+    scenario = getattr(args, "scenario", None)
+    if not scenario:
+        return
+    from sim.resources import canonical_mediators
+
+    if getattr(args, "mediators", None):
+        args.mediators = canonical_mediators(args.mediators, scenario)
+    if args.command == "run" and getattr(args, "mediator", None):
+        args.mediator = canonical_mediators([args.mediator], scenario)[0]
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -600,6 +600,12 @@ def plot_reference(
     surv = sf.iloc[:, 0].to_numpy(dtype=float)
     low = ci.iloc[:, 0].to_numpy(dtype=float)
     high = ci.iloc[:, 1].to_numpy(dtype=float)
+    # Beyond the longest ceasefire observed nobody is at risk and the curve is unknown:
+    # stop it there (and say so) rather than draw a flat line to the edge of the plot.
+    last_at_risk = float(np.max(reference.durations_days)) * scale if len(times) else 0.0
+    stops_early = max_time is None or last_at_risk < max_time
+    if stops_early:
+        max_time = last_at_risk
     if max_time is not None:
         keep = times <= max_time
         end_vals = (
@@ -615,4 +621,15 @@ def plot_reference(
         label = f"Real ceasefires ({reference.filter.describe()}), n={len(reference.sample)}"
     ax.step(times, surv, where="post", linestyle="--", color=color, label=label)
     ax.fill_between(times, low, high, step="post", color=color, alpha=0.15, linewidth=0)
+    if stops_early and len(times):
+        unit = "h" if in_hours else "days"
+        ax.plot(times[-1], surv[-1], marker="|", markersize=10, color=color)
+        ax.annotate(
+            f"none left at risk after {times[-1]:.0f} {unit}",
+            (times[-1], surv[-1]),
+            xytext=(4, 6),
+            textcoords="offset points",
+            fontsize=7,
+            color=color,
+        )
     return ax

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import UserError
+from sim.resources import default_scenario, find_in_folder, looks_like_path, match_name
 from sim.schema import (
     ACTOR_BOOLS,
     ACTOR_STRINGS,
@@ -48,7 +49,7 @@ from sim.schema import (
 )
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SCENARIO = PACKAGE_ROOT / "scenarios" / "daraa_2021.toml"
+DEFAULT_SCENARIO = default_scenario()  # inside the installed package, or the checkout's
 
 Value = float | int | bool
 _KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,31}")
@@ -197,7 +198,7 @@ class Scenario:
 
         A variant may replace the mediator (the "no mediator" intervention does).
         """
-        return self.replacement_mediator or requested
+        return self.replacement_mediator or match_name(requested, self.mediators) or requested
 
     def with_mediators(self, names: Iterable[str]) -> Scenario:
         """This scenario with the named mediators loaded too (from `mediators/` beside it)."""
@@ -384,7 +385,7 @@ def _require_all(
 
 def _find_file(kind: str, name: str, folder: Path) -> Path:
     """The file of a named mediator or variant: `folder/<name>.toml`, or `name` as a path."""
-    path = Path(name) if name.endswith(".toml") or "/" in name else folder / f"{name}.toml"
+    path = Path(name) if looks_like_path(name) else find_in_folder(name, folder)
     if not path.exists():
         available = sorted(p.stem for p in folder.glob("*.toml"))
         raise UserError(

@@ -44,6 +44,7 @@ import numpy as np
 
 from sim.batch.variants import VariantSpec
 from sim.errors import UserError
+from sim.resources import scenarios_dir
 from sim.sweep import check_in_range, embed_png, numeric_param, parse_number, round_value
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -53,9 +54,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sim.analysis.report import Section
     from sim.batch import BatchResult
 
-DEFAULT_PARAMS_FILE = (
-    Path(__file__).resolve().parent.parent / "scenarios" / "sensitivity_default.toml"
-)
+DEFAULT_PARAMS_FILE = scenarios_dir() / "sensitivity_default.toml"
 DESIGN_FILE = "design.json"
 DESIGN_MATRIX_FILE = "design.npy"
 RESULTS_FILE = "sensitivity.json"
@@ -71,6 +70,15 @@ OUTPUTS: dict[str, str] = {
     "median_collapse_h": "median hours to collapse (KM; the horizon where not reached)",
     "first_violation_h": "mean hours to the first violation (KM restricted mean up to the horizon)",
 }
+
+
+MU_STAR_UNITS: dict[str, str] = {
+    "p_hold": "share 0-1 per full parameter range",
+    "median_collapse_h": "hours per full parameter range",
+    "first_violation_h": "hours per full parameter range",
+}
+"""Units of Morris mu*: SALib scales each parameter's range to [0, 1], so mu* is a slope,
+the output's change per whole range (extrapolated from one grid step: it may exceed 1)."""
 
 
 # --------------------------------------------------------------------------- parameters
@@ -822,10 +830,13 @@ def sensitivity_figure(analysis: SensitivityAnalysis, output: str) -> Figure:
         sub = sub.iloc[::-1]  # largest at the top
         y = np.arange(len(sub))
         if morris:
+            # mu* is a mean of absolute values: its whisker stops at zero.
+            conf = sub["mu_star_conf"].to_numpy(float)
+            mu_star = sub["mu_star"].to_numpy(float)
             ax.barh(
                 y,
-                sub["mu_star"],
-                xerr=sub["mu_star_conf"],
+                mu_star,
+                xerr=[np.minimum(conf, mu_star), conf],
                 color=colours[mediator],
                 capsize=3,
                 label="mu* (mean |elementary effect|)",
@@ -833,7 +844,8 @@ def sensitivity_figure(analysis: SensitivityAnalysis, output: str) -> Figure:
             ax.plot(
                 sub["sigma"], y, "k|", markersize=12, label="sigma (interactions, nonlinearity)"
             )
-            ax.set_xlabel(f"mu* of {output}")
+            ax.set_xlabel(f"mu* of {output} ({MU_STAR_UNITS.get(output, 'output units')})")
+            ax.set_xlim(left=0)
         else:
             ax.barh(
                 y + 0.2,

@@ -604,6 +604,7 @@ def sweep_figure(analysis: SweepAnalysis, key: str) -> Figure:
                 ha="center",
                 fontsize=8,
             )
+    _mark_baseline(fig.axes, analysis, key)
     days = analysis.horizon_h / 24
     fig.suptitle(
         f"Sweep over {key}: survival at {days:g} days and median time to collapse\n"
@@ -613,6 +614,45 @@ def sweep_figure(analysis: SweepAnalysis, key: str) -> Figure:
     )
     fig.tight_layout()
     return fig
+
+
+def baseline_values(analysis: SweepAnalysis, key: str) -> dict[str, float]:
+    """{mediator: the value `key` has in the swept scenario}, before the sweep changes it."""
+    from sim.batch.variants import parameter_value
+    from sim.errors import UserError
+    from sim.scenario import load_scenario
+
+    sweep = analysis.sweep
+    try:
+        scenario = load_scenario(
+            sweep["scenario"],
+            mediators=list(sweep.get("mediators") or []),
+            variants=list(sweep.get("overlays") or []),
+            overrides=dict(sweep.get("overrides") or {}),
+        )
+    except (UserError, KeyError, TypeError):  # the scenario moved: no baseline to mark
+        return {}
+    values = {m: parameter_value(scenario, key, m) for m in analysis.mediators}
+    return {m: v for m, v in values.items() if v == v}  # drop NaN
+
+
+def _mark_baseline(axes: Sequence[Any], analysis: SweepAnalysis, key: str) -> None:
+    """A dotted vertical line at the scenario's own value of `key` on every panel."""
+    baselines = sorted(set(baseline_values(analysis, key).values()))
+    for ax in axes:
+        for value in baselines:
+            ax.axvline(value, color="0.25", linestyle=":", linewidth=1.2)
+            ax.annotate(
+                f"baseline {value:g}",
+                xy=(value, 0.98),
+                xycoords=("data", "axes fraction"),
+                xytext=(3, 0),
+                textcoords="offset points",
+                fontsize=7,
+                color="0.25",
+                ha="left",
+                va="top",
+            )
 
 
 def _draw_pair(
@@ -628,6 +668,11 @@ def _draw_pair(
     import numpy as np
 
     x = line[_value_column(key)].to_numpy(float)
+    # Lines at the same grid values would hide each other: nudge each line sideways by
+    # a small share of the grid's span and give it its own marker shape.
+    span = float(np.ptp(x)) if len(x) > 1 else 1.0
+    x = x + span * 0.012 * ((position % 4) - 1.5)
+    marker = "osD^v"[position % 5]
     p = line["p_hold"].to_numpy(float)
     left, right = axes[0], axes[1]
     left.errorbar(
@@ -635,7 +680,7 @@ def _draw_pair(
         p,
         yerr=[p - line["p_hold_lower"].to_numpy(float), line["p_hold_upper"].to_numpy(float) - p],
         color=colour,
-        marker="o",
+        marker=marker,
         markersize=4,
         capsize=3,
         label=label,
@@ -656,7 +701,7 @@ def _draw_pair(
         median[reached],
         yerr=[median[reached] - lower[reached], upper[reached] - median[reached]],
         color=colour,
-        marker="o",
+        marker=marker,
         markersize=4,
         capsize=3,
         label=label,

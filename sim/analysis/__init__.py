@@ -101,11 +101,28 @@ class BatchAnalysis:
             entry["first_violation"] = self.first_violation[label].to_dict()
             entry.update(extra[label])
             variants[label] = entry
+        from sim.analysis.verdict import made_with, verdict
+
+        for spec in manifest.get("variants") or []:
+            if spec.get("label") in variants:
+                variants[spec["label"]]["made_with"] = {
+                    "mediator": spec.get("mediator"),
+                    "overlays": list(spec.get("overlays") or []),
+                    "overrides": {
+                        **(manifest.get("overrides") or {}),
+                        **(spec.get("overrides") or {}),
+                    },
+                    "posterior": bool(manifest.get("posterior")),
+                }
         return {
+            "answer": verdict(self),
             "batch": str(self.batch.path) if self.batch.path else None,
             "scenario": (manifest.get("scenario") or {}).get("name"),
             "seed": manifest.get("seed"),
             "command": manifest.get("command"),
+            "overrides": dict(manifest.get("overrides") or {}),
+            "posterior": manifest.get("posterior"),
+            "made_with": made_with(manifest),
             "confidence_level": self.level,
             "censoring": "runs that did not collapse are right-censored at horizon_h; "
             "Kaplan-Meier estimates",

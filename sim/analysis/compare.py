@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.analysis.exposure import violation_rates
 from sim.analysis.style import ACTORS, CAUSES
 from sim.analysis.survival import SurvivalAnalysis, VariantSurvival
 
@@ -585,6 +586,7 @@ class Breakdown:
         causes: {variant: {cause: Share}} among collapsed runs.
         first_violator: {variant: {actor: Share}} among runs with a violation.
         violations: {variant: {actor: MeanEstimate}} violations per run.
+        rates: {variant: {actor: Rate}} violations per 100 truce-hours (exposure).
         agreement: {variant: Share} of runs whose talks reached an agreement
             (empty when the column is absent).
     """
@@ -593,6 +595,7 @@ class Breakdown:
     first_violator: dict[str, dict[str, Share]]
     violations: dict[str, dict[str, MeanEstimate]]
     agreement: dict[str, Share] = field(default_factory=dict)
+    rates: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, dict[str, Any]]:
         """{variant: {"causes": ..., "first_violator": ..., "violations": ...}}."""
@@ -602,6 +605,9 @@ class Breakdown:
                 "causes": {k: v.to_dict() for k, v in self.causes[label].items()},
                 "first_violator": {k: v.to_dict() for k, v in self.first_violator[label].items()},
                 "violations": {k: v.to_dict() for k, v in self.violations[label].items()},
+                "violations_per_100h": {
+                    k: v.to_dict() for k, v in self.rates.get(label, {}).items()
+                },
             }
             if label in self.agreement:
                 out[label]["agreement"] = self.agreement[label].to_dict()
@@ -632,4 +638,5 @@ def breakdown(
         ),
         violations=violations_per_actor(runs, labels, level),
         agreement=agreement,
+        rates=violation_rates(runs, labels, level),
     )

@@ -142,7 +142,8 @@ def survival_plot(
         colour = analysis.colours[result.variant]
         curve = result.fitter.survival_function_.iloc[:, 0]
         band = result.fitter.confidence_interval_
-        # Extend each step to the horizon so the last level is visible.
+        # Extend each step to the horizon so the last level is visible: runs are censored
+        # only at the horizon, so until then some run is at risk or the curve is at 0 (known).
         times = np.append(curve.index.to_numpy(float), result.horizon_h)
         values = np.append(curve.to_numpy(float), curve.iloc[-1])
         ax.step(times, values, where="post", color=colour, linewidth=1.8, label=result.variant)
@@ -353,16 +354,21 @@ def first_violator_plot(analysis: BatchAnalysis, *, ax: Axes | None = None) -> A
 
 
 def violations_plot(analysis: BatchAnalysis, *, ax: Axes | None = None) -> Axes:
-    """Mean violations per run by each actor, per variant, with t intervals."""
+    """Violations per 100 truce-hours by each actor, per variant (exact Poisson intervals).
+
+    A rate over the hours each truce was in force, not a count per run: a mediator
+    whose truces last longer would otherwise seem to provoke more violations.
+    """
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 4.2))
     values = {
-        label: {a: (m.mean, m.lower, m.upper) for a, m in by_actor.items()}
-        for label, by_actor in analysis.breakdown.violations.items()
+        label: {a: (r.rate, r.lower, r.upper) for a, r in by_actor.items()}
+        for label, by_actor in analysis.breakdown.rates.items()
     }
     _grouped_bars(ax, analysis, list(ACTORS), [actor_name(a) for a in ACTORS], values)
-    ax.set_ylabel("Violations per run (until collapse or the end)")
-    ax.set_title(f"Violations by each actor (mean, {analysis.level:.0%} CI)")
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel("Violations per 100 truce-hours\n(hours the truce was in force)")
+    ax.set_title(f"Violations by each actor, per exposure ({analysis.level:.0%} Poisson intervals)")
     return ax
 
 
@@ -403,19 +409,30 @@ def timelines_plot(
         colour = analysis.colours[label]
         for record in group.itertuples(index=False):
             ax.barh(row, record.duration_h, height=0.55, color=colour, alpha=0.35)
+            # The first violation and the end often fall in the same hour: draw the first
+            # in the upper half of the row and the end in the lower half so both show.
             if record.first_violation_h == record.first_violation_h:  # not NaN
                 ax.plot(
                     record.first_violation_h,
-                    row,
+                    row - 0.2,
                     "o",
-                    markersize=6,
+                    markersize=5,
                     color=cause_colour(record.first_violator or ""),
                     markeredgecolor="white",
                 )
+            end = row + 0.2
             if record.collapsed:
-                ax.plot(record.duration_h, row, "s", markersize=6, color=cause_colour(record.cause))
+                ax.plot(
+                    record.duration_h,
+                    end,
+                    "s",
+                    markersize=5,
+                    color=cause_colour(record.cause),
+                    markeredgecolor="black",
+                    markeredgewidth=0.5,
+                )
             else:
-                ax.plot(record.duration_h, row, ">", markersize=6, color="0.5")
+                ax.plot(record.duration_h, end, ">", markersize=5, color="0.5")
             labels.append(f"{label} #{record.run}")
             positions.append(row)
             row += 1
@@ -425,7 +442,10 @@ def timelines_plot(
     ax.invert_yaxis()
     format_hour_axis(ax, horizon)
     ax.axvline(horizon, color="0.3", linestyle="--", linewidth=1)
-    ax.set_title(f"Sample runs (the first {len(chosen)} of each variant, paired by random numbers)")
+    ax.set_title(
+        f"Sample runs (the first {len(chosen)} of each variant, paired by random numbers; "
+        "upper marker: first violation, lower: end)"
+    )
     handles = (
         [
             Line2D(

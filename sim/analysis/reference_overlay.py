@@ -152,6 +152,9 @@ class ReferenceOverlay:
     survival: dict[str, float]
     median_h: dict[str, float | None]
     comparisons: dict[str, dict[str, Any]] = field(default_factory=dict)
+    at_risk: dict[str, int] = field(default_factory=dict)
+    """Still under observation at the horizon: the reference (key "reference") and each
+    variant; an estimate at the horizon rests on these."""
 
     @property
     def label(self) -> str:
@@ -187,6 +190,7 @@ class ReferenceOverlay:
             "source": "ETH/PRIO Civil Conflict Ceasefire Dataset, 1989-2020",
             "n": self.n,
             "events": self.events,
+            "at_risk_at_horizon": dict(self.at_risk),
             key: self.survival["estimate"],
             key + "_ci": [self.survival["ci_low"], self.survival["ci_high"]],
             "median_h": self.median_h["estimate"],
@@ -202,12 +206,14 @@ class ReferenceOverlay:
         from sim.analysis.report import fmt_pct
 
         days = f"{self.horizon_h / 24:g} d"
-        headers = ["", f"holding at {days}", f"reference − simulated at {days}", "log-rank"]
+        headers = ["", f"holding at {days}", f"at risk at {days}"]
+        headers += [f"reference − simulated at {days}", "log-rank"]
         s = self.survival
         rows = [
             [
                 f"reference (n={self.n}, {self.events} breakdowns)",
                 fmt_pct(s["estimate"], s["ci_low"], s["ci_high"]),
+                self._at_risk("reference"),
                 "",
                 "",
             ]
@@ -219,12 +225,31 @@ class ReferenceOverlay:
                 [
                     label,
                     fmt_pct(sim["estimate"], sim["ci_low"], sim["ci_high"]),
+                    self._at_risk(label),
                     f"{100 * diff['estimate']:+.1f} points ({100 * diff['ci_low']:+.1f} to "
                     f"{100 * diff['ci_high']:+.1f})",
                     format_p(result["logrank"]["p_value"]),
                 ]
             )
         return headers, rows
+
+    def _at_risk(self, key: str) -> str:
+        return f"{self.at_risk[key]:,}" if key in self.at_risk else "–"
+
+    def reading_note(self) -> str:
+        """What the reference's share at the horizon is, and how many ceasefires it rests on."""
+        days = f"{self.horizon_h / 24:g} days"
+        text = (
+            f"The reference's {100 * self.survival['estimate']:.1f}% is the Kaplan-Meier "
+            f"estimate of not having broken down by {days} (expiries and replacements "
+            f"censored), not the share still in force"
+        )
+        if "reference" in self.at_risk:
+            text += (
+                f": only {self.at_risk['reference']} of the {self.n} ceasefires were still "
+                f"observed after {days}"
+            )
+        return text + "."
 
     def _median_text(self) -> str:
         from sim.analysis.report import fmt_hours
@@ -244,6 +269,7 @@ class ReferenceOverlay:
             "ceasefires in force censored)",
             f"  median time to breakdown: {self._median_text()}",
             text_table(*self.table()),
+            f"  {self.reading_note()}",
         ]
         out += [f"  {label}: {r['statement']}" for label, r in self.comparisons.items()]
         if self.comparisons:
@@ -266,6 +292,7 @@ class ReferenceOverlay:
             )
             + "</p>",
             html_table(*self.table()),
+            f"<p>{html.escape(self.reading_note())}</p>",
         ]
         parts += [
             f"<p><b>{html.escape(label)}</b>: {html.escape(r['statement'])}</p>"
@@ -309,8 +336,12 @@ def reference_overlay(analysis: BatchAnalysis, filt: Any) -> ReferenceOverlay:
     median_h = {k: (None if v is None else v * HOURS_PER_DAY) for k, v in median_days.items()}
     runs = analysis.runs
     comparisons = {}
+    # A real ceasefire counts if it lasted past the horizon (as in `ceasefire reference`); a
+    # run if it held to the horizon (runs end there).
+    at_risk = {"reference": int((ref.durations_h > horizon).sum())}
     for label in analysis.variants:
         group = runs[runs["variant"] == label]
+        at_risk[label] = int((group["duration_h"] >= group["horizon_h"]).sum())
         comparisons[label] = compare_with_simulated(
             ref, group["duration_h"], group["collapsed"], horizon_h=float(group["horizon_h"].max())
         )
@@ -320,4 +351,5 @@ def reference_overlay(analysis: BatchAnalysis, filt: Any) -> ReferenceOverlay:
         survival={"estimate": estimate, "ci_low": low, "ci_high": high},
         median_h=median_h,
         comparisons=comparisons,
+        at_risk=at_risk,
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from sim.analysis.compare import MeanEstimate, Share, format_p
 from sim.analysis.style import ACTORS, actor_name, cause_name
 from sim.analysis.survival import ENDPOINT_TITLES, SurvivalAnalysis, VariantSurvival
+from sim.analysis.verdict import GLOSSARY, made_with, title_suffix, verdict
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.analysis import BatchAnalysis
@@ -86,15 +88,16 @@ def survival_table(survival: SurvivalAnalysis) -> tuple[list[str], list[list[str
     times = [item.time_h for item in first.at]
     event = "collapsed" if survival.endpoint == "collapse" else "violated"
     state = "holding" if survival.endpoint == "collapse" else "no violation"
-    headers = ["variant", "runs", event, "median [95% CI]"]
+    headers = ["variant", "runs", event]
     headers += [f"{state} at {_time_label(t)}" for t in times]
-    headers += [f"RMST of {first.horizon_h:g} h"]
+    headers += [f"RMST of {first.horizon_h:g} h", "median [95% CI]"]
     rows = []
     for result in survival:
-        row = [result.variant, f"{result.n:,}", f"{result.n_events:,}", fmt_median(result)]
+        row = [result.variant, f"{result.n:,}", f"{result.n_events:,}"]
         row += [fmt_pct(*_ci_triple(result, t)) for t in times]
         low, high = result.rmst_ci_h
         row.append(f"{result.rmst_h:.1f} ({low:.1f}–{high:.1f})")
+        row.append(fmt_median(result))
         rows.append(row)
     return headers, rows
 
@@ -121,12 +124,12 @@ def share_table_rows(
 
 
 def violations_rows(analysis: BatchAnalysis) -> tuple[list[str], list[list[str]]]:
-    """Actors as rows, variants as columns, mean violations per run with CI."""
-    violations = analysis.breakdown.violations
+    """Actors as rows, variants as columns: violations per 100 truce-hours with CI."""
+    from sim.analysis.exposure import fmt_rate
+
+    rates = analysis.breakdown.rates
     headers = ["", *analysis.variants]
-    rows = [
-        [actor_name(a)] + [fmt_mean(violations[v][a]) for v in analysis.variants] for a in ACTORS
-    ]
+    rows = [[actor_name(a)] + [fmt_rate(rates[v][a]) for v in analysis.variants] for a in ACTORS]
     return headers, rows
 
 
@@ -206,14 +209,14 @@ def format_text(analysis: BatchAnalysis) -> str:
     """Everything `ceasefire compare` prints, as aligned plain text."""
     manifest = analysis.batch.manifest
     horizon = max(r.horizon_h for r in analysis.survival)
-    out: list[str] = []
+    out: list[str] = ["Answer", *(textwrap.fill(p, 100) for p in verdict(analysis)), ""]
     head = f"Batch: {analysis.batch.path}" if analysis.batch.path else "Batch (in memory)"
     scenario = (manifest.get("scenario") or {}).get("name")
     if scenario:
         head += f"   scenario: {scenario}"
     if manifest.get("seed") is not None:
         head += f"   seed: {manifest['seed']}"
-    out += [head, ""]
+    out += [head, *(f"  made with {item}" for item in made_with(manifest)), ""]
     for survival in (analysis.survival, analysis.first_violation):
         out.append(
             f"{ENDPOINT_TITLES[survival.endpoint].capitalize()} (Kaplan-Meier; runs with no event "
@@ -238,7 +241,10 @@ def format_text(analysis: BatchAnalysis) -> str:
         ),
         "",
     ]
-    out.append("Violations per run by actor (mean, 95% CI)")
+    out.append(
+        "Violations per 100 truce-hours by actor (hours the truce was in force; exact "
+        "Poisson 95% CI)"
+    )
     out.append(text_table(*violations_rows(analysis)))
     return "\n".join(out)
 
@@ -301,6 +307,21 @@ def _file_block(title: str, entry: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
+def answer_section(analysis: BatchAnalysis) -> Section:
+    """The verdict a reader came for, then why, then the caveats: before any path or hash."""
+    body = "\n".join(_p(p) for p in verdict(analysis))
+    return Section("answer", "The answer", body)
+
+
+def glossary_section() -> Section:
+    """Each technical term of the report in a sentence."""
+    items = "".join(
+        f"<dt>{html.escape(term)}</dt><dd>{html.escape(text)}</dd>"
+        for term, text in GLOSSARY.items()
+    )
+    return Section("glossary", "Glossary", f"<dl>{items}</dl>")
+
+
 def question_section(analysis: BatchAnalysis) -> Section:
     """The question and the headline answer per variant."""
     items = []
@@ -309,8 +330,9 @@ def question_section(analysis: BatchAnalysis) -> Section:
         items.append(
             f"<li><b>{html.escape(result.variant)}</b>: the truce holds the "
             f"{result.horizon_h / 24:g} days in {fmt_pct(item.p, item.lower, item.upper)} "
-            f"of {result.n:,} runs; median time to collapse {html.escape(fmt_median(result))}; "
-            f"on average it holds {result.rmst_h:.0f} of the {result.horizon_h:g} hours.</li>"
+            f"of {result.n:,} runs; on average it holds {result.rmst_h:.0f} of the "
+            f"{result.horizon_h:g} hours (restricted mean); median time to collapse "
+            f"{html.escape(fmt_median(result))} (see the caveat above).</li>"
         )
     notes = "".join(f'<p class="note">{html.escape(n)}</p>' for n in analysis.notes)
     body = f'<p class="question">{html.escape(QUESTION)}</p><ul>{"".join(items)}</ul>{notes}'
@@ -327,17 +349,29 @@ def scenario_section(analysis: BatchAnalysis) -> Section:
     for name, entry in (manifest.get("mediators") or {}).items():
         parts.append(_file_block(f"Mediator: {name}", entry if isinstance(entry, dict) else {}))
     if manifest.get("variants"):
+        batch_wide = manifest.get("overrides") or {}
+        posterior = manifest.get("posterior")
         rows = [
             [
                 v.get("label", ""),
                 v.get("mediator", ""),
                 ", ".join(v.get("overlays") or []) or "–",
-                ", ".join(f"{k}={x}" for k, x in (v.get("overrides") or {}).items()) or "–",
+                ", ".join(
+                    f"{k}={x}" for k, x in {**batch_wide, **(v.get("overrides") or {})}.items()
+                )
+                or "–",
+                (posterior.get("path", "yes") if isinstance(posterior, dict) else "yes")
+                if posterior
+                else "–",
             ]
             for v in manifest["variants"]
         ]
         parts.append("<h3>Variants</h3>")
-        parts.append(html_table(["variant", "mediator", "overlays", "overrides"], rows))
+        parts.append(
+            html_table(["variant", "mediator", "overlays", "overrides", "posterior"], rows)
+        )
+        for item in made_with(manifest):
+            parts.append(_p(f"Made with {item}."))
     if manifest.get("runs_per_variant"):
         parts.append(_p(f"Runs per variant: {manifest['runs_per_variant']:,}."))
     if not parts:
@@ -411,7 +445,13 @@ def breakdown_section(analysis: BatchAnalysis) -> Section:
         html_table(
             *share_table_rows(analysis.breakdown.first_violator, {a: actor_name(a) for a in ACTORS})
         ),
-        "<h3>Violations per run</h3>",
+        "<h3>Violations per 100 truce-hours</h3>",
+        _p(
+            "Violations divided by the hours each truce was in force (until it collapsed, "
+            "or to the horizon), so that longer truces do not seem to provoke more "
+            "violations. Intervals: exact Poisson on the count (they understate the "
+            "uncertainty when violations cluster, as retaliation makes them)."
+        ),
         html_table(*violations_rows(analysis)),
     ]
     return Section("breakdown", "Who breaks it and what kills it", "\n".join(parts))
@@ -471,15 +511,18 @@ def build_sections(
         figures: (name, caption, PNG path) per figure to embed.
 
     Returns:
-        question, scenario, survival, comparisons, breakdown, figures, reproduce.
+        answer, question, scenario, survival, comparisons, breakdown, figures, glossary,
+        reproduce.
     """
     return [
+        answer_section(analysis),
         question_section(analysis),
         scenario_section(analysis),
         survival_section(analysis),
         comparisons_section(analysis),
         breakdown_section(analysis),
         figures_section(figures),
+        glossary_section(),
         reproduce_section(analysis),
     ]
 
@@ -556,6 +599,9 @@ def write_report(
     sections = sections[:-1] + list(extra_sections) + sections[-1:]
     scenario = (analysis.batch.manifest.get("scenario") or {}).get("name")
     title = "Ceasefire batch report" + (f": {scenario}" if scenario else "")
+    suffix = title_suffix(analysis.batch.manifest)
+    if suffix:
+        title += f" ({suffix})"
     path = directory / REPORT_FILE
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(render_html(sections, title), encoding="utf-8")

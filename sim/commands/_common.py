@@ -36,10 +36,25 @@ def add_override_arguments(parser: argparse.ArgumentParser) -> None:
         "--variant",
         dest="variants",
         action="append",
+        type=split_variant,
         default=[],
-        metavar="NAME",
-        help="apply a variant overlay from scenarios/variants/ (repeatable, in order)",
+        metavar="NAME[+NAME]",
+        help="simulate this variant instead of the plain scenario: overlays from "
+        "scenarios/variants/ (or files by path), NAME+NAME applies both in order, as on "
+        "batch and study (repeatable: the same as joining with +; default: none)",
     )
+
+
+def split_variant(text: str) -> str:
+    """Check a NAME[+NAME] variant; kept as text, split by `overlay_names`."""
+    if not all(part.strip() for part in text.split("+")):
+        raise argparse.ArgumentTypeError(f"expected NAME or NAME+NAME, got '{text}'")
+    return text
+
+
+def overlay_names(items: list[str]) -> list[str]:
+    """The overlays of repeated --variant NAME[+NAME] options, in order."""
+    return [part.strip() for item in items for part in item.split("+")]
 
 
 DEFAULT_SEED = 20210828  # the Saturday the report's truce was agreed is unknown; any fixed seed
@@ -57,7 +72,8 @@ def add_mediator_group_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=None,
         metavar="NAME",
-        help="mediator in charge at hour 0 (repeatable; default: the scenario's mediators)",
+        help="mediator in charge at hour 0: a name from scenarios/mediators/ (any case) or a "
+        "file path (repeatable; default: the scenario's mediators)",
     )
     parser.add_argument(
         "--variant",
@@ -65,8 +81,9 @@ def add_mediator_group_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="NAME[+NAME]",
-        help="also simulate this overlay from scenarios/variants/ under every mediator "
-        "(repeatable; NAME+NAME applies both, in order, as one variant)",
+        help="also simulate this variant under every mediator, beside the plain mediators: "
+        "overlays from scenarios/variants/ (or files by path), NAME+NAME applies both in "
+        "order (repeatable: one more variant each; default: none)",
     )
 
 

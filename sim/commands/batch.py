@@ -37,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_scenario_argument(parser)
     add_mediator_group_arguments(parser)
     parser.add_argument(
-        "--runs", type=int, default=10_000, help="runs per variant (default: 10000)"
+        "--runs", type=int, default=10_000, help="runs per variant (default: 10,000)"
     )
     add_execution_arguments(parser)
     add_batch_parameter_arguments(parser)
@@ -47,22 +47,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the batch; status 2 on bad input, 1 if a chunk failed (finished chunks kept)."""
     import sys
+    from pathlib import Path
 
+    from sim.api import nothing_left_on_failure
     from sim.batch import BatchFailed, run_batch
     from sim.commands._common import execution_options, parse_overrides
 
     try:
-        result = run_batch(
-            args.scenario,
-            mediators=args.mediators,
-            variants=args.variants,
-            overrides=parse_overrides(args.overrides),
-            runs=args.runs,
-            seed=args.seed,
-            out=args.out,
-            **execution_options(args),
-            posterior=args.posterior,
-        )
+        with nothing_left_on_failure(Path(args.out), args.resume):
+            result = run_batch(
+                args.scenario,
+                mediators=args.mediators,
+                variants=args.variants,
+                overrides=parse_overrides(args.overrides),
+                runs=args.runs,
+                seed=args.seed,
+                out=args.out,
+                **execution_options(args),
+                posterior=args.posterior,
+            )
     except BatchFailed as error:
         print(f"ceasefire batch: {error}", file=sys.stderr)
         return 1

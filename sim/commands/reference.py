@@ -24,6 +24,15 @@ def register(subparsers: Any) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument(
+        "filter",
+        nargs="?",
+        default=None,
+        metavar="FILTER",
+        help='the reference class as compare/study --reference take it: "KEY=VALUE,...", '
+        'e.g. "country=Syria,mediator=Russia" (default: every ceasefire; or use the '
+        "options below, not both)",
+    )
     parser.add_argument("--country", help="country name contains this (e.g. Syria)")
     parser.add_argument(
         "--country-exact", action="store_true", help="match --country as the whole name"
@@ -176,6 +185,15 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.country_exact and args.country is None:
         raise UserError("--country-exact needs --country")
+    if args.filter is not None:
+        from sim.analysis.reference_overlay import parse_reference_filter
+
+        if filt != ReferenceFilter():
+            raise UserError(
+                f"give the reference class either as FILTER ('{args.filter}') or as options "
+                "such as --country, not both"
+            )
+        filt = parse_reference_filter(args.filter)
     ref = reference_class(filt)
     summary = summarize(ref)
     if args.plot:

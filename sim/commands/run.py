@@ -8,6 +8,7 @@ from sim.commands._common import (
     add_override_arguments,
     add_scenario_argument,
     check_output_file,
+    overlay_names,
     parse_overrides,
 )
 
@@ -23,7 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--mediator",
         default=None,
-        help="mediator in charge at hour 0 (default: the scenario's first)",
+        help="mediator in charge at hour 0: a name (any case) or a file path (default: the "
+        "scenario's first)",
     )
     parser.add_argument("--seed", type=int, default=7, help="random seed (default: 7)")
     parser.add_argument(
@@ -52,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     scenario = load_scenario(
         args.scenario,
         mediators=[args.mediator] if args.mediator else None,
-        variants=args.variants,
+        variants=overlay_names(args.variants),
         overrides=parse_overrides(args.overrides),
     )
     mediator = scenario.resolve_mediator(args.mediator or scenario.default_mediators[0])

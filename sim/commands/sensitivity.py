@@ -5,7 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sim.commands._common import add_scenario_argument, execution_options, parse_overrides
+from sim.commands._common import (
+    add_scenario_argument,
+    execution_options,
+    overlay_names,
+    parse_overrides,
+)
 from sim.commands.sweep import add_batch_arguments
 
 DESCRIPTION = """\
@@ -17,8 +22,9 @@ per mediator, the sensitivity of three outputs:
   p_hold             Kaplan-Meier share of runs holding to the horizon
   median_collapse_h  Kaplan-Meier median hours to collapse (the horizon where
                      more than half the runs hold; the output says how often)
-  first_violation_h  Kaplan-Meier median hours to the first violation (runs
-                     without one censored when observation ended)
+  first_violation_h  Kaplan-Meier restricted mean hours to the first violation,
+                     up to the horizon (runs without one censored when
+                     observation ended)
 
 Morris prints mu*, sigma and mu*_conf; Sobol' prints S1, S1_conf, ST, ST_conf
 (95% bootstrap intervals). Ranked bar charts go to DIR/figures/; the design
@@ -44,7 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_scenario_argument(parser)
     parser.add_argument(
-        "--method", choices=("morris", "sobol"), default="morris", help="default: morris"
+        "--method", choices=("morris", "sobol"), default="morris", help="(default: morris)"
     )
     parser.add_argument(
         "--param",
@@ -72,7 +78,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_batch_arguments(
         parser,
         runs_default=1000,
-        runs_help="runs per design point and mediator (default 1000)",
+        runs_help="runs per design point and mediator",
         runs_flag="--runs-per-point",
     )
     parser.add_argument(
@@ -127,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         mediators=mediators,
         runs_per_point=args.runs,
-        overlays=args.variants,
+        overlays=overlay_names(args.variants),
         overrides=overrides,
     )
     n_points = int(design.unique_points()[0].shape[0])

@@ -50,15 +50,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def _default_out(scenario_path: str) -> str:
+def _default_out(scenario_path: str, args: argparse.Namespace | None = None) -> str:
+    """``results/<scenario>[-<what made it>]-<timestamp>``: overrides, variants, posterior."""
+    import re
     from datetime import datetime
     from pathlib import Path
 
     from sim.scenario import load_scenario
 
     name = load_scenario(scenario_path).name
+    tags = []
+    if args is not None:
+        tags += [v.replace("+", "_") for v in args.variants]
+        tags += [item.replace("=", "_") for item in args.overrides]
+        if args.posterior:
+            tags.append("posterior")
+    tag = re.sub(r"[^A-Za-z0-9_.-]+", "_", "-".join(tags))[:80]
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    return str(Path("results") / f"{name}-{stamp}")
+    return str(Path("results") / "-".join(part for part in (name, tag, stamp) if part))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -70,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
 
     matplotlib.use("Agg")
     from sim.analysis import analyse, write_report
+    from sim.api import nothing_left_on_failure
     from sim.batch import BatchFailed, run_batch
     from sim.commands._common import execution_options, parse_overrides
     from sim.errors import UserError
@@ -77,24 +87,25 @@ def run(args: argparse.Namespace) -> int:
     overrides = parse_overrides(args.overrides)
     if args.resume and args.out is None:
         raise UserError("--resume needs --out DIR: the folder of the study to finish")
-    out = args.out or _default_out(args.scenario)  # run_batch creates it once input is valid
+    out = args.out or _default_out(args.scenario, args)  # run_batch creates it once input is valid
     reference = args.reference
     if reference is not None:  # check the filter before any work starts
         from sim.analysis.reference_overlay import parse_reference_filter
 
         parse_reference_filter(reference)
     try:
-        result = run_batch(
-            args.scenario,
-            mediators=args.mediators,
-            variants=args.variants,
-            overrides=overrides,
-            runs=args.runs,
-            seed=args.seed,
-            out=out,
-            **execution_options(args),
-            posterior=args.posterior,
-        )
+        with nothing_left_on_failure(Path(out), args.resume):
+            result = run_batch(
+                args.scenario,
+                mediators=args.mediators,
+                variants=args.variants,
+                overrides=overrides,
+                runs=args.runs,
+                seed=args.seed,
+                out=out,
+                **execution_options(args),
+                posterior=args.posterior,
+            )
     except BatchFailed as error:
         print(f"ceasefire study: {error}", file=sys.stderr)
         return 1

@@ -10,6 +10,7 @@ from sim.commands._common import (
     add_override_arguments,
     add_scenario_argument,
     execution_options,
+    overlay_names,
     parse_overrides,
 )
 
@@ -65,10 +66,16 @@ def add_batch_arguments(
         action="append",
         default=[],
         metavar="NAME",
-        help="mediator to compare (repeatable; default: the scenario's scenario.mediators)",
+        help="mediator to compare: a name (any case) or a file path (repeatable; default: "
+        "the scenario's scenario.mediators)",
     )
     parser.add_argument(
-        runs_flag, dest="runs", type=int, default=runs_default, metavar="N", help=runs_help
+        runs_flag,
+        dest="runs",
+        type=int,
+        default=runs_default,
+        metavar="N",
+        help=f"{runs_help} (default: {runs_default:,})",
     )
     add_override_arguments(parser)
     add_execution_arguments(parser, out_help="results folder")
@@ -87,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         args.scenario,
         args.grid,
         mediators=args.mediators,
-        overlays=args.variants,
+        overlays=overlay_names(args.variants),
         overrides=parse_overrides(args.overrides),
     )
     n_variants = plan.n_points * len(plan.mediators)

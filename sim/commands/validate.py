@@ -6,7 +6,7 @@ import argparse
 import tomllib
 from pathlib import Path
 
-from sim.commands._common import add_override_arguments, parse_overrides
+from sim.commands._common import add_override_arguments, overlay_names, parse_overrides
 from sim.errors import UserError
 
 
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     scenario = load_scenario(
         path,
         mediators=args.mediator,
-        variants=args.variants,
+        variants=overlay_names(args.variants),
         overrides=parse_overrides(args.overrides),
         strict=args.strict,
     )
