@@ -23,3 +23,12 @@ def edit(path: Path, old: str, new: str) -> Path:
     assert old in text, f"{old!r} not in {path}"
     path.write_text(text.replace(old, new, 1))
     return path
+
+# What a batch of the default scenario records about its parties (for tables built in memory).
+DARAA_MANIFEST = {
+    "parties": [
+        {"key": "regime", "label": "Assad regime"},
+        {"key": "militia", "label": "Iranian militias"},
+        {"key": "opposition", "label": "Daraa al-Balad opposition"},
+    ]
+}

@@ -20,6 +20,7 @@ from sim.analysis.plots import (
     write_figures,
 )
 from sim.analysis.style import MEDIATOR_COLOURS, actor_name, variant_colours
+from tests.helpers import DARAA_MANIFEST
 
 
 def small_runs(variants: dict[str, float], n: int = 150, seed: int = 0) -> pd.DataFrame:
@@ -58,7 +59,10 @@ def small_runs(variants: dict[str, float], n: int = 150, seed: int = 0) -> pd.Da
 
 @pytest.fixture(scope="module")
 def analysis():
-    return analyse(small_runs({"russia": 0.01, "turkey": 0.006, "russia+patrols": 0.005}))
+    return analyse(
+        small_runs({"russia": 0.01, "turkey": 0.006, "russia+patrols": 0.005}),
+        manifest=DARAA_MANIFEST,
+    )
 
 
 def test_write_figures_writes_png_and_svg(analysis, tmp_path):

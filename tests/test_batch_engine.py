@@ -141,7 +141,7 @@ def test_results_do_not_depend_on_order_of_completion(tmp_path: Path, reference:
 
 def test_common_random_numbers_pair_runs_across_variants(tmp_path: Path) -> None:
     """A variant identical in substance to the baseline reproduces it run for run."""
-    same = VariantSpec("russia", overrides={"mediator.conduct.bias": 0.6})  # the file's value
+    same = VariantSpec("russia", overrides={"mediator.bias.regime": 0.6})  # the file's value
     result = small_batch(tmp_path / "b", mediators=["russia"], variants=[same], runs=600)
     frame = result.frame
     base = frame[frame.variant == "russia"].drop(columns=["variant"]).reset_index(drop=True)

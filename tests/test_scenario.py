@@ -9,7 +9,7 @@ import pytest
 
 from sim.errors import UserError
 from sim.scenario import apply_overrides, load_scenario
-from sim.schema import MEDIATOR_PARAMS, SCENARIO_PARAMS
+from sim.schema import mediator_defaults, mediator_params, scenario_defaults
 from tests.helpers import DEFAULT, SCENARIOS, edit, scenario_copy
 
 
@@ -18,11 +18,18 @@ def test_default_scenario_loads_with_provenance_on_every_number():
     assert scenario.name == "daraa_2021"
     assert scenario.horizon_h == 336.0  # two weeks (fact T4)
     assert scenario.default_mediators == ("russia", "turkey")
-    assert set(scenario.values) == set(SCENARIO_PARAMS)
-    assert set(scenario.provenance) == set(SCENARIO_PARAMS)
+    declared = scenario.params()
+    assert set(scenario.values) == set(declared)
+    # Every number the file gives has its provenance; the others take the value that
+    # turns their mechanism off (sim.schema.scenario_defaults).
+    defaults = scenario_defaults(scenario.party_keys, scenario.term_keys)
+    assert set(declared) - set(scenario.provenance) <= set(defaults)
+    for key in set(declared) - set(scenario.provenance):
+        assert scenario.values[key] == defaults[key]
     for mediator in scenario.mediators.values():
-        assert set(mediator.values) == set(MEDIATOR_PARAMS)
-        assert set(mediator.provenance) == set(MEDIATOR_PARAMS)
+        params = mediator_params(scenario.party_keys)
+        assert set(mediator.values) == set(params)
+        assert set(params) - set(mediator.provenance) <= set(mediator_defaults(scenario.party_keys))
 
 
 def test_every_source_cites_a_fact_or_states_its_reasoning():
@@ -71,9 +78,9 @@ def test_scenario_pickles_for_worker_processes():
             "a number",
         ),
         (
-            "crossing_open_at_start = { value = false,",
-            "crossing_open_at_start = { value = 0,",
-            "terms.crossing_open_at_start",
+            "open_at_start = { value = false,",
+            "open_at_start = { value = 0,",
+            "terms.crossing.open_at_start",
             "true or false",
         ),
         ("[talks]\n", "[talks]\nbribes = 3\n", "talks.bribes", "unknown key"),

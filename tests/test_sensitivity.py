@@ -52,7 +52,7 @@ def test_default_parameter_file_loads_and_every_bound_is_valid():
         "actors.militia.spoiling",
         "actors.opposition.retaliation",
         "mediator.leverage.regime",
-        "mediator.conduct.bias",
+        "mediator.bias.regime",
         "mediator.credibility.opposition",
         "mediator.conduct.patrol_capacity",
         "mediator.conduct.resolve",

@@ -40,7 +40,7 @@ def test_grid_on_an_integer_parameter_rounds_and_refuses_repeats():
         ("escalation.collapse_threshold=1:3:1", "expected COUNT >= 2"),
         ("mediator.conduct.resolve=0.5:1.5:3", "outside the valid range"),
         ("actors.regime.base=-60:0:3", "outside the valid range"),
-        ("terms.crossing_open_at_start=0:1:2", "true or false"),
+        ("terms.crossing.open_at_start=0:1:2", "true or false"),
         ("mediators.egypt.conduct.resolve=0:1:3", "no mediator 'egypt'"),
         ("escalation.collapse_threshold=1:3", "expected KEY=START:STOP:COUNT"),
         ("escalation.collapse_threshold=a:3:3", "expected a number for START"),

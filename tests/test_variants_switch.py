@@ -7,9 +7,11 @@ import pytest
 
 from sim.cli import main
 from sim.errors import UserError
-from sim.model import CeasefireModel, decode_outcomes, simulate_worlds
+from sim.model import CeasefireModel, simulate_worlds
 from sim.scenario import apply_overrides, load_scenario
-from sim.schema import ACTOR_PARAMS, ACTORS
+from sim.schema import ACTOR_PARAMS
+
+ACTORS = ("regime", "militia", "opposition")
 from tests.helpers import DEFAULT, scenario_copy
 
 
@@ -113,7 +115,7 @@ def _deterministic(**extra: float):
     }
     scenario = apply_overrides(base, quiet | fire_once | mediator | switch | extra)
     model = CeasefireModel(scenario, "russia", 1, rng=0, trace=True)
-    out = decode_outcomes(model.run(), model.mediator_names)
+    out = model.run()
     assert out["violations_militia"][0] == 1 and out["first_violation_h"][0] == 1
     return out, model.events
 

@@ -32,7 +32,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.analysis.exposure import violation_rates
-from sim.analysis.style import ACTORS, CAUSES
+from sim.analysis.style import actors, causes
 from sim.analysis.survival import SurvivalAnalysis, VariantSurvival
 
 
@@ -200,7 +200,7 @@ def violations_per_actor(
     return {
         label: {
             actor: mean_ci(runs.loc[runs["variant"] == label, f"violations_{actor}"], level)
-            for actor in ACTORS
+            for actor in actors()
         }
         for label in labels
     }
@@ -626,12 +626,12 @@ def breakdown(
             agreement[label] = wilson(int(values.sum()), len(values), category="agreement")
     return Breakdown(
         causes=share_table(
-            runs, "cause", CAUSES, among=runs["collapsed"], variants=labels, level=level
+            runs, "cause", causes(), among=runs["collapsed"], variants=labels, level=level
         ),
         first_violator=share_table(
             runs,
             "first_violator",
-            ACTORS,
+            actors(),
             among=runs["first_violator"].notna(),
             variants=labels,
             level=level,

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 from scipy import stats
 
-from sim.analysis.style import ACTORS
+from sim.analysis.style import actors
 
 PER_HOURS = 100.0
 """Rates are given per this many truce-hours."""
@@ -70,7 +70,7 @@ def violation_rates(
         exposure = float(subset["duration_h"].clip(upper=subset["horizon_h"]).sum())
         out[label] = {
             actor: poisson_rate(int(subset[f"violations_{actor}"].sum()), exposure, level)
-            for actor in ACTORS
+            for actor in actors()
         }
     return out
 

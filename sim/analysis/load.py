@@ -167,4 +167,17 @@ def load_batch(directory: str | Path) -> Batch:
         runs = pd.read_parquet(runs_path)
     except Exception as error:  # pyarrow raises several unrelated types
         raise UserError(f"cannot read the runs table: {error}", file=str(runs_path)) from None
+    register_parties_of(runs, manifest)
     return Batch(runs=validate_runs(runs, str(runs_path)), manifest=manifest, path=path)
+
+
+def register_parties_of(runs: pd.DataFrame, manifest: dict[str, Any] | None) -> None:
+    """Name and colour the parties of these results: from the manifest, else the columns."""
+    from sim.analysis.style import register_parties
+    from sim.outcomes import parties_in
+
+    listed = (manifest or {}).get("parties") or []
+    if listed:
+        register_parties((p["key"], p.get("label", p["key"])) for p in listed)
+    else:
+        register_parties((key, key) for key in parties_in(runs.columns))

@@ -22,7 +22,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from sim.analysis.style import ACTORS, CAUSES, actor_name, cause_colour, cause_name
+from sim.analysis.style import actors, causes, actor_name, cause_colour, cause_name
 from sim.analysis.survival import ENDPOINT_TITLES, SurvivalAnalysis
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -319,7 +319,7 @@ def causes_plot(analysis: BatchAnalysis, *, ax: Axes | None = None) -> Axes:
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 4.2))
     present = {c for shares in analysis.causes.values() for c in shares}
-    categories = [c for c in CAUSES if c in present] + sorted(present - set(CAUSES))
+    categories = [c for c in causes() if c in present] + sorted(present - set(causes()))
     _grouped_bars(
         ax,
         analysis,
@@ -339,7 +339,7 @@ def first_violator_plot(analysis: BatchAnalysis, *, ax: Axes | None = None) -> A
         _, ax = plt.subplots(figsize=(9, 4.2))
     shares = analysis.breakdown.first_violator
     present = {c for by in shares.values() for c in by}
-    categories = [a for a in ACTORS if a in present] + sorted(present - set(ACTORS))
+    categories = [a for a in actors() if a in present] + sorted(present - set(actors()))
     _grouped_bars(
         ax,
         analysis,
@@ -365,7 +365,7 @@ def violations_plot(analysis: BatchAnalysis, *, ax: Axes | None = None) -> Axes:
         label: {a: (r.rate, r.lower, r.upper) for a, r in by_actor.items()}
         for label, by_actor in analysis.breakdown.rates.items()
     }
-    _grouped_bars(ax, analysis, list(ACTORS), [actor_name(a) for a in ACTORS], values)
+    _grouped_bars(ax, analysis, list(actors()), [actor_name(a) for a in actors()], values)
     ax.set_ylim(bottom=0)
     ax.set_ylabel("Violations per 100 truce-hours\n(hours the truce was in force)")
     ax.set_title(f"Violations by each actor, per exposure ({analysis.level:.0%} Poisson intervals)")
@@ -456,7 +456,7 @@ def timelines_plot(
                 color=cause_colour(a),
                 label=f"first: {actor_name(a)}",
             )
-            for a in ACTORS
+            for a in actors()
         ]
         + [
             Line2D(
@@ -467,7 +467,7 @@ def timelines_plot(
                 color=cause_colour(c),
                 label=f"end: {cause_name(c)}",
             )
-            for c in CAUSES
+            for c in causes()
         ]
         + [Line2D([], [], marker=">", linestyle="", color="0.5", label="held to the end")]
     )

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.analysis.compare import MeanEstimate, Share, format_p
-from sim.analysis.style import ACTORS, actor_name, cause_name
+from sim.analysis.style import actors, actor_name, cause_name
 from sim.analysis.survival import ENDPOINT_TITLES, SurvivalAnalysis, VariantSurvival
 from sim.analysis.verdict import GLOSSARY, made_with, title_suffix, verdict
 
@@ -129,7 +129,7 @@ def violations_rows(analysis: BatchAnalysis) -> tuple[list[str], list[list[str]]
 
     rates = analysis.breakdown.rates
     headers = ["", *analysis.variants]
-    rows = [[actor_name(a)] + [fmt_rate(rates[v][a]) for v in analysis.variants] for a in ACTORS]
+    rows = [[actor_name(a)] + [fmt_rate(rates[v][a]) for v in analysis.variants] for a in actors()]
     return headers, rows
 
 
@@ -237,7 +237,7 @@ def format_text(analysis: BatchAnalysis) -> str:
     out.append("Who violated first (share of runs with a violation, 95% Wilson CI)")
     out += [
         text_table(
-            *share_table_rows(analysis.breakdown.first_violator, {a: actor_name(a) for a in ACTORS})
+            *share_table_rows(analysis.breakdown.first_violator, {a: actor_name(a) for a in actors()})
         ),
         "",
     ]
@@ -250,9 +250,9 @@ def format_text(analysis: BatchAnalysis) -> str:
 
 
 def _cause_names() -> dict[str, str]:
-    from sim.analysis.style import CAUSES
+    from sim.analysis.style import causes
 
-    return {c: cause_name(c) for c in (*CAUSES, "none")}
+    return {c: cause_name(c) for c in (*causes(), "none")}
 
 
 # --------------------------------------------------------------------------- HTML
@@ -443,7 +443,7 @@ def breakdown_section(analysis: BatchAnalysis) -> Section:
         "<h3>Who violated first</h3>",
         _p("Share of runs with at least one violation."),
         html_table(
-            *share_table_rows(analysis.breakdown.first_violator, {a: actor_name(a) for a in ACTORS})
+            *share_table_rows(analysis.breakdown.first_violator, {a: actor_name(a) for a in actors()})
         ),
         "<h3>Violations per 100 truce-hours</h3>",
         _p(

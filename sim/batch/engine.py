@@ -372,7 +372,19 @@ def _manifest(
         "n_chunks": n_chunks,
         "runs_total": runs * len(planned),
         "horizon_h": base.horizon_h,
-        "seeding": "chunk k of every variant: SeedSequence(entropy=seed, spawn_key=(k,))",
+        "parties": [
+            {"key": p.key, "label": p.label, "side": p.side, "signatory": p.signatory}
+            for p in base.parties
+        ],
+        "terms": [
+            {"key": t.key, "label": t.label, "controller": t.controller, "delivery": t.delivery}
+            for t in base.terms
+        ],
+        "seeding": (
+            "run i of every variant: counter-based draws keyed by "
+            "SeedSequence(seed).generate_state(2) and i (sim.rules.rng); "
+            "posterior draws: chunk k of every variant, SeedSequence(seed, spawn_key=(k, 1))"
+        ),
         "versions": _versions(),
         "command": command,
         "started": _now(),
