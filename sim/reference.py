@@ -122,6 +122,9 @@ class ReferenceFilter:
         unknown_endings: what to do with ceasefires whose ending the dataset leaves
             unclear but dates: "exclude" (default), "breakdown" (pessimistic bound)
             or "censor" (optimistic bound).
+        min_term_days: keep open-ended ceasefires and fixed-term ones whose stated
+            term (`fixed_time`, days) is at least this long; ceasefires whose term
+            or its length is unclear are left out.
     """
 
     country: str | None = None
@@ -138,6 +141,7 @@ class ReferenceFilter:
     exact_dates_only: bool = False
     include_never_in_effect: bool = False
     unknown_endings: UnknownEndings = "exclude"
+    min_term_days: float | None = None
 
     def __post_init__(self) -> None:
         unknown = [p for p in self.purposes if p not in PURPOSES]
@@ -150,6 +154,8 @@ class ReferenceFilter:
                 "unknown_endings must be exclude, breakdown or censor, "
                 f"not {self.unknown_endings!r}"
             )
+        if self.min_term_days is not None and not self.min_term_days >= 0:
+            raise UserError(f"min_term_days must be >= 0, not {self.min_term_days!r}")
         if self.since is not None and self.until is not None and self.since > self.until:
             raise UserError(f"since ({self.since}) is after until ({self.until})")
 
@@ -182,6 +188,8 @@ class ReferenceFilter:
             parts.append("never-in-effect counted as day-0 breakdowns")
         if self.unknown_endings != "exclude":
             parts.append(f"unclear endings counted as {self.unknown_endings}")
+        if self.min_term_days is not None:
+            parts.append(f"open-ended or a term of at least {self.min_term_days:g} days")
         return ", ".join(parts) if parts else "all ceasefires"
 
     def as_dict(self) -> dict[str, Any]:
@@ -226,7 +234,17 @@ class ReferenceFilter:
             mask &= (years <= self.until).fillna(False).astype(bool)
         if self.exact_dates_only:
             mask &= (table["start_day_imputed"] == 0) & (table["end_day_imputed"] == 0)
+        if self.min_term_days is not None:
+            mask &= table["fixed"].eq(0) | (
+                table["fixed"].eq(1) & (term_days(table) >= self.min_term_days)
+            )
         return mask
+
+
+def term_days(table: pd.DataFrame) -> pd.Series:
+    """Stated term in days (`fixed_time`); NaN where it is text or unclear (-1)."""
+    term = pd.to_numeric(table["fixed_time"], errors="coerce")
+    return term.where(term >= 0)
 
 
 @dataclass
