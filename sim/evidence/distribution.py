@@ -60,6 +60,13 @@ class Discretisation:
             raise ValueError(f"time cannot be negative, got {time_days}")
         return int(np.searchsorted(np.asarray(self.edges_days), time_days, side="left"))
 
+    def first_open_bin(self, censored_days: float) -> int:
+        """First bin in which a truce still holding at `censored_days` can end.
+
+        A truce seen holding at an edge has not ended in the bin closing there.
+        """
+        return int(np.searchsorted(np.asarray(self.edges_days), censored_days, side="right"))
+
     def labels(self) -> list[str]:
         """Bin labels such as "[0, 1]", "(1, 2]", ..., "> 14"."""
         out, low = [], 0.0
@@ -120,8 +127,12 @@ class PredictiveDistribution:
         return float(self.probs[disc.endings.index(ending), i])
 
     def p_not_before(self, time_days: float) -> float:
-        """P(no ending in a bin before the one holding `time_days`): a censored case."""
-        i = self.discretisation.bin_of(time_days)
+        """P(no ending by `time_days`, to bin resolution): a censored case.
+
+        The cells summed are the bin holding `time_days` and every later one (the
+        bin closing exactly at `time_days` excluded).
+        """
+        i = self.discretisation.first_open_bin(time_days)
         return float(np.clip(self.probs[:, i:].sum() + self.p_beyond, 0, 1))
 
     def to_dict(self) -> dict[str, Any]:
@@ -164,15 +175,18 @@ class PredictiveDistribution:
         counts = np.zeros((len(disc.endings), disc.n_bins))
         beyond = 0
         for ending, time in zip(endings, times, strict=True):
+            if ending is None:
+                if disc.first_open_bin(float(time)) < disc.n_bins:
+                    raise ValueError(
+                        f"a sample stopped at {time:g} days without an ending, before the last "
+                        f"edge ({disc.last_edge:g} days)"
+                    )
+                beyond += 1
+                continue
             i = disc.bin_of(float(time))
             if i >= disc.n_bins:
                 beyond += 1
                 continue
-            if ending is None:
-                raise ValueError(
-                    f"a sample stopped at {time:g} days without an ending, before the last "
-                    f"edge ({disc.last_edge:g} days)"
-                )
             if ending not in disc.endings:
                 raise ValueError(f"unknown ending {ending!r}; expected one of {disc.endings}")
             counts[disc.endings.index(ending), i] += 1
