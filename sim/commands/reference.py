@@ -5,6 +5,11 @@ Conflict Ceasefire Dataset (1989-2020): counts, median duration with its 95% CI,
 the share that broke down within 1, 7 and 14 days, and the Kaplan-Meier curve at a
 few times. Expiries, replacements and ceasefires still in force are censored, not
 counted as breakdowns.
+
+With --competing, breakdown, replacement and expiry are competing endings: the
+cumulative incidence of each (Aalen-Johansen) with its 95% CI and the number at
+risk, and what the ceasefires with unclear endings could change. Compare like with
+like with --min-term-days 7 (open-ended or a stated term of at least a week).
 """
 
 from __future__ import annotations
@@ -95,8 +100,26 @@ def register(subparsers: Any) -> None:
         help="ceasefires whose ending is unclear: exclude (default), or count as "
         "breakdown / censored (sensitivity bounds)",
     )
+    parser.add_argument(
+        "--min-term-days",
+        type=float,
+        metavar="DAYS",
+        help="only open-ended ceasefires and fixed-term ones whose stated term is at least "
+        "DAYS days (e.g. 7); ceasefires with an unclear term are left out",
+    )
+    parser.add_argument(
+        "--competing",
+        action="store_true",
+        help="read breakdown, replacement and expiry as competing risks (Aalen-Johansen "
+        "cumulative incidence of each) instead of censoring replacement and expiry",
+    )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
-    parser.add_argument("--plot", metavar="FILE.png", help="write the Kaplan-Meier curve here")
+    parser.add_argument(
+        "--plot",
+        metavar="FILE.png",
+        help="write the Kaplan-Meier curve (with --competing: the cumulative incidence "
+        "curves with the number at risk) here",
+    )
     parser.set_defaults(func=run)
 
 
@@ -173,9 +196,12 @@ def run(args: argparse.Namespace) -> int:
         exact_dates_only=args.exact_dates,
         include_never_in_effect=args.include_never_in_effect,
         unknown_endings=args.unknown_endings,
+        min_term_days=args.min_term_days,
     )
     if args.country_exact and args.country is None:
         raise UserError("--country-exact needs --country")
+    if args.competing:
+        return _run_competing(args, filt)
     ref = reference_class(filt)
     summary = summarize(ref)
     if args.plot:
@@ -209,6 +235,44 @@ def _plot(ref: Any, path: str) -> None:
     ax.set_title("Real ceasefires, ETH/PRIO 1989-2020 (first 90 days)")
     ax.legend(loc="lower left", fontsize=8)
     fig.tight_layout()
+    try:
+        fig.savefig(path, dpi=120)
+    except OSError as error:
+        raise UserError(f"cannot write the plot: {error}", file=path) from error
+    finally:
+        plt.close(fig)
+
+
+def _run_competing(args: argparse.Namespace, filt: Any) -> int:
+    """`--competing`: cumulative incidence of each ending, numbers at risk beside them."""
+    import json
+
+    from sim.evidence.reference_competing import format_competing, summarize_competing
+    from sim.reference import reference_class
+
+    summary = summarize_competing(filt)
+    if args.plot:
+        _plot_competing(reference_class(filt), args.plot)
+        summary["plot"] = args.plot
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print(format_competing(summary))
+        if args.plot:
+            print(f"\nPlot written to {args.plot}")
+    return 0
+
+
+def _plot_competing(ref: Any, path: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sim.errors import UserError
+    from sim.evidence.reference_competing import plot_competing
+
+    fig = plot_competing(ref)
     try:
         fig.savefig(path, dpi=120)
     except OSError as error:
