@@ -12,11 +12,12 @@ lifelines' `AalenJohansenFitter` computes the estimate and its variance (Collett
 Greenwood-type formula, log(-log) intervals, so bounds stay in [0, 1]). It cannot
 handle two different endings at the same time and then breaks ties by random
 jitter, which would make the figures change from run to run and can move an event
-across a reporting time. We break ties deterministically instead: at a tied time,
-ending k (in the order given) is moved later by (k - 1) * eps and censorings by
-K * eps, with eps far below the smallest gap between distinct times, and every
-reporting time t is read at t + K * eps. The point estimates equal the tie-aware
-Aalen-Johansen estimate (the product-limit and its increments do not depend on
+across a reporting time; it also sets the incidence of its first row to 0, which
+drops endings at time 0 (a ceasefire that failed the day it began). We break ties
+deterministically instead: ending k (in the order given) is moved later by k * eps
+and censorings by (K + 1) * eps, with eps far below the smallest gap between
+distinct times, and every reporting time t is read at t + (K + 1) * eps. The point
+estimates equal the tie-aware Aalen-Johansen estimate (the product-limit and its increments do not depend on
 the order of events within a time); the variance is lifelines' formula on the
 split times, a close approximation with heavy ties.
 """
@@ -47,8 +48,8 @@ class CumulativeIncidence:
         level: confidence level of the intervals.
         curves: per ending, a step function indexed by (split) time with columns
             `estimate`, `low`, `high`, `variance`.
-        shift: how far the last ending at a tied time was moved (K * eps); reporting
-            times are read this much later.
+        shift: how far censorings were moved ((K + 1) * eps, the most any time
+            moved); reporting times are read this much later.
     """
 
     endings: tuple[str, ...]
@@ -101,7 +102,7 @@ class CumulativeIncidence:
     def curve(self, ending: str) -> pd.DataFrame:
         """The step function of one ending on the original time scale."""
         frame = self.curves[ending].copy()
-        frame.index = _unsplit(frame.index.to_numpy(float), self.durations, self.shift)
+        frame.index = _unsplit(frame.index.to_numpy(float), self.durations)
         return frame
 
     def table(self, times: Sequence[float]) -> list[dict[str, object]]:
@@ -116,26 +117,31 @@ class CumulativeIncidence:
         return rows
 
 
-def _unsplit(times: np.ndarray, durations: np.ndarray, shift: float) -> np.ndarray:
-    """Map split times back to the original time they came from."""
-    if shift == 0.0 or len(durations) == 0:
+def _unsplit(times: np.ndarray, durations: np.ndarray) -> np.ndarray:
+    """Map split times back to the original time they came from (the largest <= them)."""
+    if len(durations) == 0:
         return times
     originals = np.unique(durations)
-    pos = np.searchsorted(originals, times + shift / 2, side="right") - 1
-    out = np.where(pos >= 0, originals[np.clip(pos, 0, None)], times)
-    # Times within `shift` after an original time belong to it; index 0 stays 0.
-    return np.where(times - out <= shift * 1.5, out, times)
+    pos = np.searchsorted(originals, times, side="right") - 1
+    return np.where(pos >= 0, originals[np.clip(pos, 0, None)], times)
 
 
 def _split_ties(
     durations: np.ndarray, codes: np.ndarray, n_endings: int
 ) -> tuple[np.ndarray, float]:
+    """Split times so no two endings tie; return them and the reading shift.
+
+    Every time moves later by eps (lifelines sets the cumulative incidence of its
+    first row to 0, which would drop endings at time 0), ending k by a further
+    (k - 1) * eps and censorings by K * eps, so events precede censorings as in
+    Kaplan-Meier. (K + 1) * eps stays below a quarter of the smallest gap.
+    """
     distinct = np.unique(durations)
     gaps = np.diff(distinct)
     gap = float(gaps.min()) if len(gaps) else 1.0
-    eps = gap / (4.0 * (n_endings + 1))
-    offsets = np.where(codes > 0, (codes - 1) * eps, n_endings * eps)
-    return durations + offsets, n_endings * eps
+    eps = gap / (4.0 * (n_endings + 2))
+    offsets = np.where(codes > 0, codes * eps, (n_endings + 1) * eps)
+    return durations + offsets, (n_endings + 1) * eps
 
 
 def cumulative_incidence(
