@@ -17,9 +17,9 @@ drops endings at time 0 (a ceasefire that failed the day it began). We break tie
 deterministically instead: ending k (in the order given) is moved later by k * eps
 and censorings by (K + 1) * eps, with eps far below the smallest gap between
 distinct times, and every reporting time t is read at t + (K + 1) * eps. The point
-estimates equal the tie-aware Aalen-Johansen estimate (the product-limit and its increments do not depend on
-the order of events within a time); the variance is lifelines' formula on the
-split times, a close approximation with heavy ties.
+estimates equal the tie-aware Aalen-Johansen estimate (the product-limit and its
+increments do not depend on the order of events within a time); the variance is
+lifelines' formula on the split times, a close approximation with heavy ties.
 """
 
 from __future__ import annotations
