@@ -338,6 +338,14 @@ def reference_class(
     return ReferenceClass(filter=filt, sample=sample, excluded=excluded)
 
 
+def left_out_lines(excluded: dict[str, int]) -> list[str]:
+    """The "Left out: N (reason n, ...)" line, or none when nothing was left out."""
+    if not excluded:
+        return []
+    reasons = ", ".join(f"{k} {v}" for k, v in excluded.items())
+    return [f"Left out: {sum(excluded.values())}  ({reasons})"]
+
+
 def _no_match_message(filt: ReferenceFilter, table: pd.DataFrame) -> str:
     message = f"no ceasefire in the ETH/PRIO reference class matches: {filt.describe()}"
     hints = []

@@ -135,6 +135,8 @@ def _days(x: float | None) -> str:
 
 def format_summary(summary: dict[str, Any]) -> str:
     """The summary as readable text."""
+    from sim.reference import left_out_lines
+
     lines = [
         f"Reference class: {summary['filter_text']}",
         "Source: ETH/PRIO Civil Conflict Ceasefire Dataset, ceasefires 1989-2020",
@@ -144,13 +146,7 @@ def format_summary(summary: dict[str, Any]) -> str:
         + ", ".join(f"{k} {v}" for k, v in summary["censored_by_reason"].items())
         + ")",
     ]
-    excluded = summary["excluded_by_reason"]
-    if excluded:
-        lines.append(
-            f"Left out: {sum(excluded.values())}  ("
-            + ", ".join(f"{k} {v}" for k, v in excluded.items())
-            + ")"
-        )
+    lines += left_out_lines(summary["excluded_by_reason"])
     med = summary["median_days"]
     ci = (
         f"95% CI {_days(med['ci_low'])} to {_days(med['ci_high'])}"
@@ -200,29 +196,37 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.country_exact and args.country is None:
         raise UserError("--country-exact needs --country")
-    if args.competing:
-        return _run_competing(args, filt)
     ref = reference_class(filt)
-    summary = summarize(ref)
     if args.plot:
-        _plot(ref, args.plot)
+        import matplotlib
+
+        matplotlib.use("Agg")
+    if args.competing:
+        from sim.evidence.reference_competing import (
+            format_competing,
+            plot_competing,
+            summarize_competing,
+        )
+
+        summary, text, draw = summarize_competing(filt), format_competing, plot_competing
+    else:
+        summary, text, draw = summarize(ref), format_summary, _draw_km
+    if args.plot:
+        _save(draw(ref), args.plot)
         summary["plot"] = args.plot
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
-        print(format_summary(summary))
+        print(text(summary))
         if args.plot:
             print(f"\nPlot written to {args.plot}")
     return 0
 
 
-def _plot(ref: Any, path: str) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
+def _draw_km(ref: Any) -> Any:
+    """The Kaplan-Meier curve of the class over its first 90 days (a Figure)."""
     import matplotlib.pyplot as plt
 
-    from sim.errors import UserError
     from sim.reference import plot_reference
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
@@ -235,44 +239,14 @@ def _plot(ref: Any, path: str) -> None:
     ax.set_title("Real ceasefires, ETH/PRIO 1989-2020 (first 90 days)")
     ax.legend(loc="lower left", fontsize=8)
     fig.tight_layout()
-    try:
-        fig.savefig(path, dpi=120)
-    except OSError as error:
-        raise UserError(f"cannot write the plot: {error}", file=path) from error
-    finally:
-        plt.close(fig)
+    return fig
 
 
-def _run_competing(args: argparse.Namespace, filt: Any) -> int:
-    """`--competing`: cumulative incidence of each ending, numbers at risk beside them."""
-    import json
-
-    from sim.evidence.reference_competing import format_competing, summarize_competing
-    from sim.reference import reference_class
-
-    summary = summarize_competing(filt)
-    if args.plot:
-        _plot_competing(reference_class(filt), args.plot)
-        summary["plot"] = args.plot
-    if args.json:
-        print(json.dumps(summary, indent=2))
-    else:
-        print(format_competing(summary))
-        if args.plot:
-            print(f"\nPlot written to {args.plot}")
-    return 0
-
-
-def _plot_competing(ref: Any, path: str) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
+def _save(fig: Any, path: str) -> None:
     import matplotlib.pyplot as plt
 
     from sim.errors import UserError
-    from sim.evidence.reference_competing import plot_competing
 
-    fig = plot_competing(ref)
     try:
         fig.savefig(path, dpi=120)
     except OSError as error:

@@ -21,7 +21,13 @@ import numpy as np
 import pandas as pd
 
 from sim.evidence.distribution import ENDINGS
-from sim.reference import ReferenceClass, ReferenceFilter, load_reference_table, reference_class
+from sim.reference import (
+    ReferenceClass,
+    ReferenceFilter,
+    left_out_lines,
+    load_reference_table,
+    reference_class,
+)
 from sim.stats.competing import CumulativeIncidence, cumulative_incidence
 from sim.stats.km import fit_km, survival_at
 
@@ -204,13 +210,7 @@ def format_competing(summary: dict[str, Any]) -> str:
         + ", ".join(f"{k} {v}" for k, v in counts.items())
         + ")",
     ]
-    excluded = summary["excluded_by_reason"]
-    if excluded:
-        lines.append(
-            f"Left out: {sum(excluded.values())}  ("
-            + ", ".join(f"{k} {v}" for k, v in excluded.items())
-            + ")"
-        )
+    lines += left_out_lines(summary["excluded_by_reason"])
     if summary["term_unclear"]:
         lines.append(
             f"Left out because the term or its length is unclear: {summary['term_unclear']}"
