@@ -218,3 +218,24 @@ def test_reference_competing_text_prints_at_risk(capsys):
     assert main(["reference", "--competing", "--country", "Syria"]) == 0
     out = capsys.readouterr().out
     assert "at risk" in out and "Unclear endings:" in out
+
+
+def test_backtest_command_scores_the_baselines(capsys, tmp_path):
+    # Daraa, July 2018 (broke down after 2 days) and Hodeidah, December 2018 (in force).
+    code = main(["backtest", "--case", "652132", "--case", "678060", "--out", str(tmp_path)])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "reference class" in out and "survival regression" in out
+    data = json.loads((tmp_path / "backtest.json").read_text())
+    assert {r["case"] for r in data["per_case"]} == {
+        "Syria 2018-07-06 (652132)",
+        "Yemen (North Yemen) 2018-12-13 (678060)",
+    }
+    assert (tmp_path / "backtest.png").is_file()
+
+
+def test_backtest_command_refuses_an_unscorable_case(capsys):
+    # Minsk II (369034): the dataset does not say how it ended.
+    assert main(["backtest", "--case", "369034"]) == 2
+    err = capsys.readouterr().err
+    assert "369034" in err and "unknown" in err and "Traceback" not in err

@@ -275,17 +275,21 @@ def _skill_table(per_case: pd.DataFrame, names: Sequence[str], baselines: Sequen
 def format_table(result: BacktestResult) -> str:
     """The per-case and overall tables and the skill, as text."""
     lines = ["Per case (p = predicted chance of breakdown within 1/7/14 days):"]
-    head = f"  {'case':<18} {'predictor':<22} {'ended':<14} {'days':>6}"
+    width = max(len("case"), *(len(str(c)) for c in result.per_case["case"]))
+    head = f"  {'case':<{width}} {'predictor':<22} {'ended':<14} {'days':>6}"
     head += "  p1d   p7d  p14d  Brier1 Brier7 Brier14  log"
     lines.append(head)
     for row in result.per_case.itertuples(index=False):
         r = row._asdict()
         lines.append(
-            f"  {r['case']:<18} {r['predictor']:<22} {r['ending']:<14} {r['time_days']:>6g}"
+            f"  {r['case']:<{width}} {r['predictor']:<22} {r['ending']:<14} {r['time_days']:>6g}"
             f" {r['p_breakdown_1d']:5.2f} {r['p_breakdown_7d']:5.2f} {r['p_breakdown_14d']:5.2f}"
             + "".join(f" {_fmt(r[_key(d)]):>6}" for d in BRIER_DAYS)
             + f" {r['log_score']:6.2f}"
         )
+    lines += ["", "Where each prediction came from:"]
+    for row in result.per_case.itertuples(index=False):
+        lines.append(f"  {row.case} / {row.predictor}: {row.note}")
     lines += ["", "Overall (means over cases):"]
     for row in result.overall.to_dict(orient="records"):
         lines.append(
