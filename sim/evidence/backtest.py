@@ -137,7 +137,7 @@ class BacktestResult:
         tmp = json_path.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
         tmp.replace(json_path)
-        fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
+        fig, axes = plt.subplots(1, 2, figsize=(11, 5.2))
         try:
             self.plot(axes)
             fig.tight_layout()
@@ -162,14 +162,17 @@ class BacktestResult:
         left.set_xticks(x + width * (len(predictors) - 1) / 2, cases, rotation=30, ha="right")
         left.set_ylabel("log score (ln p; higher is better)")
         left.axhline(0, color="0.5", linewidth=0.8)
+        left.axhline(math.log(LOG_FLOOR), color="0.5", linewidth=0.8, linestyle=":")
         left.set_title(f"Per case (n = {len(cases)})")
         right.set_xticks(
             np.arange(len(BRIER_DAYS)) + width * (len(predictors) - 1) / 2,
             [f"within {d:g} d" for d in BRIER_DAYS],
         )
-        right.set_ylabel("mean Brier score of breakdown (lower is better)")
+        right.set_ylabel("mean Brier score (lower is better)")
         n_scored = [int(self.per_case[_key(d)].notna().sum() / len(predictors)) for d in BRIER_DAYS]
-        right.set_title("Overall (cases scored: " + ", ".join(map(str, n_scored)) + ")")
+        right.set_title(
+            "Breakdown within d days (cases scored: " + ", ".join(map(str, n_scored)) + ")"
+        )
         right.legend(fontsize=8)
         return axes
 

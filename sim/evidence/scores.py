@@ -94,7 +94,7 @@ def brier_skill(scores: Sequence[float], baseline: Sequence[float], name: str) -
     """1 - mean(BS) / mean(BS_baseline) over cases both scored, with an interval.
 
     The interval is the paired t interval of BS_baseline - BS divided by the
-    baseline's mean score (the baseline's mean is treated as fixed).
+    baseline's mean score (the baseline's mean is treated as fixed), capped at 1.
     """
     a, b = np.asarray(scores, float), np.asarray(baseline, float)
     keep = ~(np.isnan(a) | np.isnan(b))
@@ -103,7 +103,11 @@ def brier_skill(scores: Sequence[float], baseline: Sequence[float], name: str) -
         return Skill(name, int(a.size), None, None, None)
     mean, low, high, _ = mean_t_interval(b - a)
     base = float(b.mean())
-    return Skill(name, int(a.size), mean / base, _div(low, base), _div(high, base))
+    upper = _div(high, base)
+    # Brier skill cannot exceed 1 (a perfect forecast); keep the interval there.
+    return Skill(
+        name, int(a.size), mean / base, _div(low, base), None if upper is None else min(1.0, upper)
+    )
 
 
 def log_skill(scores: Sequence[float], baseline: Sequence[float], name: str) -> Skill:
