@@ -193,3 +193,9 @@ def test_cumulative_incidence_rejects_bad_input():
         stats.cumulative_incidence([1.0, -1.0], ["a", "a"])
     with pytest.raises(ValueError):
         stats.cumulative_incidence([1.0, 2.0], ["a", "z"], ["a"])
+
+
+def test_wilcoxon_signed_rank_hand_value_and_all_ties():
+    # Five positive differences: the exact two-sided p is 2 / 2**5.
+    assert stats.wilcoxon_signed_rank(np.array([1.0, 2, 3, 4, 5])) == pytest.approx(0.0625)
+    assert stats.wilcoxon_signed_rank(np.zeros(10)) is None

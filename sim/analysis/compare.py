@@ -27,7 +27,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim import stats as _stats
 from sim.analysis.exposure import violation_rates
@@ -251,9 +250,7 @@ def paired_comparison(
     # so its paired mean difference is the paired difference in RMST.
     delta = (merged["duration_h_b"] - merged["duration_h_a"]).to_numpy(float)
     rmst = mean_ci(delta, level)
-    wilcoxon_p: float | None = None
-    if np.any(delta != 0):
-        wilcoxon_p = float(stats.wilcoxon(delta, zero_method="wilcox").pvalue)
+    wilcoxon_p = _stats.wilcoxon_signed_rank(delta)
     return PairedComparison(
         n_pairs=n,
         survived_both=int(np.sum(held_a & held_b)),

@@ -8,7 +8,7 @@ One job per module, all glue over lifelines and scipy (which compute the estimat
 - `intervals`: shares (Wilson, Clopper-Pearson) and counts or rates (exact Poisson),
   and normal intervals clipped to the range the quantity can take.
 - `twosample`: log-rank, Cox hazard ratio ("not estimable" as None), McNemar exact,
-  Holm's correction, paired differences.
+  Wilcoxon signed-rank, Holm's correction, paired differences.
 - `competing`: cumulative incidence per ending (Aalen-Johansen) with intervals, and a
   z-test of the difference in one ending's cumulative incidence between two groups.
 
@@ -46,6 +46,7 @@ from sim.stats.twosample import (
     mcnemar_exact,
     paired_difference,
     survival_difference,
+    wilcoxon_signed_rank,
 )
 
 __all__ = [
@@ -73,5 +74,6 @@ __all__ = [
     "step_value",
     "survival_at",
     "survival_difference",
+    "wilcoxon_signed_rank",
     "wilson",
 ]

@@ -159,6 +159,18 @@ def paired_difference(
     return mean_t_interval(np.asarray(values_b, float) - np.asarray(values_a, float), level)
 
 
+def wilcoxon_signed_rank(differences: np.ndarray) -> float | None:
+    """Two-sided Wilcoxon signed-rank p-value of paired differences (scipy).
+
+    Zero differences are dropped ("wilcox"); None when every difference is zero
+    (nothing to test).
+    """
+    values = np.asarray(differences, dtype=float)
+    if not np.any(values != 0):
+        return None
+    return float(stats.wilcoxon(values, zero_method="wilcox").pvalue)
+
+
 def survival_difference(
     p_a: float, var_a: float, p_b: float, var_b: float, level: float = 0.95
 ) -> Interval:
@@ -200,5 +212,6 @@ __all__ = [
     "paired_difference",
     "paired_proportion_difference",
     "survival_difference",
+    "wilcoxon_signed_rank",
     "z_value",
 ]
