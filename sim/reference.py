@@ -26,7 +26,6 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import functools
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -36,6 +35,8 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import UserError
+from sim.stats import km as _km
+from sim.stats.twosample import logrank, survival_difference
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -121,6 +122,9 @@ class ReferenceFilter:
         unknown_endings: what to do with ceasefires whose ending the dataset leaves
             unclear but dates: "exclude" (default), "breakdown" (pessimistic bound)
             or "censor" (optimistic bound).
+        min_term_days: keep open-ended ceasefires and fixed-term ones whose stated
+            term (`fixed_time`, days) is at least this long; ceasefires whose term
+            or its length is unclear are left out.
     """
 
     country: str | None = None
@@ -137,6 +141,7 @@ class ReferenceFilter:
     exact_dates_only: bool = False
     include_never_in_effect: bool = False
     unknown_endings: UnknownEndings = "exclude"
+    min_term_days: float | None = None
 
     def __post_init__(self) -> None:
         unknown = [p for p in self.purposes if p not in PURPOSES]
@@ -149,6 +154,8 @@ class ReferenceFilter:
                 "unknown_endings must be exclude, breakdown or censor, "
                 f"not {self.unknown_endings!r}"
             )
+        if self.min_term_days is not None and not self.min_term_days >= 0:
+            raise UserError(f"min_term_days must be >= 0, not {self.min_term_days!r}")
         if self.since is not None and self.until is not None and self.since > self.until:
             raise UserError(f"since ({self.since}) is after until ({self.until})")
 
@@ -181,6 +188,8 @@ class ReferenceFilter:
             parts.append("never-in-effect counted as day-0 breakdowns")
         if self.unknown_endings != "exclude":
             parts.append(f"unclear endings counted as {self.unknown_endings}")
+        if self.min_term_days is not None:
+            parts.append(f"open-ended or a term of at least {self.min_term_days:g} days")
         return ", ".join(parts) if parts else "all ceasefires"
 
     def as_dict(self) -> dict[str, Any]:
@@ -225,7 +234,17 @@ class ReferenceFilter:
             mask &= (years <= self.until).fillna(False).astype(bool)
         if self.exact_dates_only:
             mask &= (table["start_day_imputed"] == 0) & (table["end_day_imputed"] == 0)
+        if self.min_term_days is not None:
+            mask &= table["fixed"].eq(0) | (
+                table["fixed"].eq(1) & (term_days(table) >= self.min_term_days)
+            )
         return mask
+
+
+def term_days(table: pd.DataFrame) -> pd.Series:
+    """Stated term in days (`fixed_time`); NaN where it is text or unclear (-1)."""
+    term = pd.to_numeric(table["fixed_time"], errors="coerce")
+    return term.where(term >= 0)
 
 
 @dataclass
@@ -319,6 +338,14 @@ def reference_class(
     return ReferenceClass(filter=filt, sample=sample, excluded=excluded)
 
 
+def left_out_lines(excluded: dict[str, int]) -> list[str]:
+    """The "Left out: N (reason n, ...)" line, or none when nothing was left out."""
+    if not excluded:
+        return []
+    reasons = ", ".join(f"{k} {v}" for k, v in excluded.items())
+    return [f"Left out: {sum(excluded.values())}  ({reasons})"]
+
+
 def _no_match_message(filt: ReferenceFilter, table: pd.DataFrame) -> str:
     message = f"no ceasefire in the ETH/PRIO reference class matches: {filt.describe()}"
     hints = []
@@ -350,52 +377,26 @@ def fit_km(
     durations: Sequence[float] | np.ndarray, events: Sequence[bool] | np.ndarray, label: str
 ):
     """Fit a lifelines KaplanMeierFitter with 95% (log-log) confidence intervals."""
-    from lifelines import KaplanMeierFitter
-
-    kmf = KaplanMeierFitter(alpha=ALPHA)
-    kmf.fit(np.asarray(durations, dtype=float), np.asarray(events, dtype=bool), label=label)
-    return kmf
-
-
-def _step_at(frame: pd.DataFrame, t: float) -> np.ndarray:
-    """Value of a right-continuous step function (indexed by time) at time t."""
-    index = frame.index.to_numpy(dtype=float)
-    pos = int(np.searchsorted(index, t, side="right")) - 1
-    return frame.iloc[max(pos, 0)].to_numpy(dtype=float)
+    return _km.fit_km(durations, events, label=label, level=1 - ALPHA)
 
 
 def survival_at(kmf, t: float) -> tuple[float, float, float]:
-    """S(t) with its 95% confidence interval (low, high)."""
-    estimate = float(kmf.survival_function_at_times(t).iloc[0])
-    low, high = _step_at(kmf.confidence_interval_survival_function_, t)
-    return estimate, float(low), float(high)
+    """S(t) with its 95% confidence interval (low, high).
 
-
-def _finite(x: float) -> float | None:
-    return None if x is None or not math.isfinite(float(x)) else float(x)
+    lifelines' log-log interval as it is, even where it collapses to a point (S = 1
+    before the first breakdown): the reference-class tables have always shown it so.
+    """
+    est = _km.survival_at(kmf, t, exact_if_degenerate=False)
+    return est.estimate, float(est.low), float(est.high)
 
 
 def median_with_ci(kmf) -> dict[str, float | None]:
     """Median survival time and its 95% CI; None where not reached (or unbounded)."""
-    from lifelines.utils import median_survival_times
-
-    ci = median_survival_times(kmf.confidence_interval_)
-    return {
-        "estimate": _finite(kmf.median_survival_time_),
-        "ci_low": _finite(ci.iloc[0, 0]),
-        "ci_high": _finite(ci.iloc[0, 1]),
-    }
+    estimate, low, high = _km.median_with_ci(kmf)
+    return {"estimate": estimate, "ci_low": low, "ci_high": high}
 
 
-def greenwood_variance(kmf, t: float) -> float:
-    """Greenwood variance of S(t) from the fitted event table."""
-    table = kmf.event_table
-    table = table.loc[table.index <= t]
-    d = table["observed"].to_numpy(dtype=float)
-    n = table["at_risk"].to_numpy(dtype=float)
-    ok = (d > 0) & (n > d)
-    s = float(kmf.survival_function_at_times(t).iloc[0])
-    return s * s * float(np.sum(d[ok] / (n[ok] * (n[ok] - d[ok]))))
+greenwood_variance = _km.greenwood_variance
 
 
 def summarize(
@@ -442,7 +443,7 @@ def summarize(
                 "ci_low": low,
                 "ci_high": high,
                 # at risk just after t: still observed beyond it
-                "at_risk": int(np.sum(durations > t)),
+                "at_risk": _km.number_at_risk(durations, t),
             }
         )
     return {
@@ -489,8 +490,6 @@ def compare_with_simulated(
         "difference": {estimate, ci_low, ci_high}} (reference minus simulated,
         normal approximation with Greenwood variances), "statement", "note"}.
     """
-    from lifelines.statistics import logrank_test
-
     sim_t = np.asarray(durations_h, dtype=float)
     sim_e = np.asarray(collapsed, dtype=bool)
     if sim_t.size == 0 or sim_t.shape != sim_e.shape:
@@ -503,26 +502,35 @@ def compare_with_simulated(
     sim_e = sim_e & (sim_t <= horizon_h)
     sim_t = np.minimum(sim_t, horizon_h)
 
-    test = logrank_test(ref_t, sim_t, event_observed_A=ref_e, event_observed_B=sim_e)
+    test = logrank(ref_t, ref_e, sim_t, sim_e)
     km_ref = fit_km(ref_t, ref_e, "reference")
     km_sim = fit_km(sim_t, sim_e, "simulated")
     s_ref = survival_at(km_ref, horizon_h)
     s_sim = survival_at(km_sim, horizon_h)
-    diff = s_ref[0] - s_sim[0]
-    se = math.sqrt(greenwood_variance(km_ref, horizon_h) + greenwood_variance(km_sim, horizon_h))
-    z = 1.959963984540054
-    p_value = float(test.p_value)
+    # Reference minus simulated, within [-1, 1].
+    diff = survival_difference(
+        s_sim[0],
+        greenwood_variance(km_sim, horizon_h),
+        s_ref[0],
+        greenwood_variance(km_ref, horizon_h),
+        level=1 - ALPHA,
+    )
+    p_value = test.p_value
     result = {
         "horizon_h": float(horizon_h),
         "n_reference": int(ref_t.size),
         "n_simulated": int(sim_t.size),
         "events_reference": int(ref_e.sum()),
         "events_simulated": int(sim_e.sum()),
-        "logrank": {"statistic": float(test.test_statistic), "p_value": p_value},
+        "logrank": {"statistic": test.statistic, "p_value": p_value},
         "survival_at_horizon": {
             "reference": dict(zip(("estimate", "ci_low", "ci_high"), s_ref, strict=True)),
             "simulated": dict(zip(("estimate", "ci_low", "ci_high"), s_sim, strict=True)),
-            "difference": {"estimate": diff, "ci_low": diff - z * se, "ci_high": diff + z * se},
+            "difference": {
+                "estimate": diff.estimate,
+                "ci_low": diff.low,
+                "ci_high": diff.high,
+            },
         },
         "note": (
             f"Reference durations converted to hours (days * 24) and censored at the "

@@ -572,23 +572,22 @@ def point_outputs(runs: pd.DataFrame, labels: Sequence[str]) -> pd.DataFrame:
         ``median_reached`` (False: the median was capped at the horizon) and ``horizon_h``.
     """
     import pandas as pd
-    from lifelines import KaplanMeierFitter
-    from lifelines.utils import restricted_mean_survival_time
 
     from sim.analysis.survival import durations_and_events
+    from sim.stats.km import fit_km, step_value
+    from sim.stats.rmst import rmst_with_se
 
     rows = {}
     groups = dict(tuple(runs.groupby("variant", sort=False)))
     for label in labels:
         group = groups[label]
         horizon = float(group["horizon_h"].max())
-        collapse = KaplanMeierFitter().fit(*durations_and_events(group, "collapse"))
-        first = KaplanMeierFitter().fit(*durations_and_events(group, "first_violation"))
+        collapse = fit_km(*durations_and_events(group, "collapse"))
+        first = fit_km(*durations_and_events(group, "first_violation"))
         median = float(collapse.median_survival_time_)
-        first_mean = float(restricted_mean_survival_time(first, t=horizon))
-        curve = collapse.survival_function_.iloc[:, 0]
+        first_mean = rmst_with_se(first, horizon)[0]
         # Right-continuous step function: collapses at the horizon itself count.
-        p_hold = float(curve.iloc[curve.index.searchsorted(horizon, side="right") - 1])
+        p_hold = float(step_value(collapse.survival_function_.iloc[:, 0], horizon))
         rows[label] = {
             "p_hold": p_hold,
             "median_collapse_h": min(median, horizon),

@@ -164,6 +164,17 @@ def test_reference_takes_the_filter_as_compare_does(capsys) -> None:
     assert main(["reference", "country=Syria", "--country", "Syria"]) == 2
 
 
+def test_reference_filter_takes_the_minimum_term_as_the_option_does(capsys) -> None:
+    # evidence's --min-term-days, spelt in the FILTER that compare/study --reference take too.
+    assert main(["reference", "min_term_days=7", "--competing"]) == 0
+    positional = capsys.readouterr().out
+    assert main(["reference", "--min-term-days", "7", "--competing"]) == 0
+    assert capsys.readouterr().out == positional
+    assert "at least 7 days" in positional
+    assert main(["reference", "min_term_days=a week"]) == 2
+    assert "expected a number of days" in capsys.readouterr().err
+
+
 # --------------------------------------------------------------------------- items 4, 5, 6
 
 

@@ -21,45 +21,23 @@ number of violations per actor (t intervals).
 
 from __future__ import annotations
 
-import math
-import warnings
 from dataclasses import asdict, dataclass, field
 from itertools import combinations
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from sim import stats as _stats
 from sim.analysis.exposure import violation_rates
 from sim.analysis.style import actors, causes
 from sim.analysis.survival import SurvivalAnalysis, VariantSurvival
-
-
-def _z(level: float) -> float:
-    return float(stats.norm.ppf(0.5 + level / 2))
+from sim.stats.twosample import mean_t_interval, paired_proportion_difference
 
 
 def holm(pvalues: list[float]) -> list[float]:
-    """Holm's step-down adjustment of p-values (controls the family-wise error).
-
-    The k-th smallest p-value (k = 1..m) is multiplied by (m - k + 1), then the
-    adjusted values are made non-decreasing in that order and capped at 1.
-
-    Args:
-        pvalues: Raw p-values, in any order.
-
-    Returns:
-        Adjusted p-values in the input order.
-    """
-    m = len(pvalues)
-    order = np.argsort(pvalues, kind="stable")
-    adjusted = np.empty(m)
-    running = 0.0
-    for rank, index in enumerate(order):
-        running = max(running, min(1.0, (m - rank) * pvalues[index]))
-        adjusted[index] = running
-    return [float(p) for p in adjusted]
+    """Holm's step-down adjustment of p-values (sim.stats.holm), in the input order."""
+    return _stats.holm(pvalues)
 
 
 # --------------------------------------------------------------------------- shares
@@ -103,17 +81,8 @@ def wilson(count: int, total: int, *, category: str = "", level: float = 0.95) -
     """
     if total <= 0:
         return Share(category, int(count), int(total), None, None, None)
-    interval = stats.binomtest(int(count), int(total)).proportion_ci(
-        confidence_level=level, method="wilson"
-    )
-    return Share(
-        category,
-        int(count),
-        int(total),
-        count / total,
-        float(interval.low),
-        float(interval.high),
-    )
+    interval = _stats.wilson(int(count), int(total), level)
+    return Share(category, int(count), int(total), interval.estimate, interval.low, interval.high)
 
 
 def share_table(
@@ -180,16 +149,7 @@ class MeanEstimate:
 
 def mean_ci(values: np.ndarray, level: float = 0.95) -> MeanEstimate:
     """Mean and Student-t confidence interval (a point when n < 2 or no spread)."""
-    values = np.asarray(values, dtype=float)
-    values = values[~np.isnan(values)]
-    n = len(values)
-    if n == 0:
-        return MeanEstimate(math.nan, math.nan, math.nan, 0)
-    mean = float(values.mean())
-    if n < 2:
-        return MeanEstimate(mean, mean, mean, n)
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * values.std(ddof=1) / math.sqrt(n))
-    return MeanEstimate(mean, mean - half, mean + half, n)
+    return MeanEstimate(*mean_t_interval(values, level))
 
 
 def violations_per_actor(
@@ -284,35 +244,23 @@ def paired_comparison(
     held_b = ~merged["collapsed_b"].to_numpy(bool)
     a_only = int(np.sum(held_a & ~held_b))
     b_only = int(np.sum(~held_a & held_b))
-    discordant = a_only + b_only
-    if discordant:
-        exact = float(stats.binomtest(b_only, discordant, 0.5).pvalue)
-        chi2 = (abs(b_only - a_only) - 1) ** 2 / discordant
-        chi2_p = float(stats.chi2.sf(chi2, 1))
-    else:
-        exact = chi2_p = 1.0
-    diff = (b_only - a_only) / n
-    # Wald interval for a difference of paired proportions (Agresti, Categorical
-    # Data Analysis, section 10.1): Var = ((b + c) - (b - c)^2 / n) / n^2.
-    variance = max(0.0, (discordant - (b_only - a_only) ** 2 / n) / n**2)
-    half = _z(level) * math.sqrt(variance)
+    mcnemar = _stats.mcnemar_exact(a_only, b_only)
+    diff = paired_proportion_difference(a_only, b_only, n, level)
     # duration_h is min(T, horizon) for every run (censoring only at the horizon),
     # so its paired mean difference is the paired difference in RMST.
     delta = (merged["duration_h_b"] - merged["duration_h_a"]).to_numpy(float)
     rmst = mean_ci(delta, level)
-    wilcoxon_p: float | None = None
-    if np.any(delta != 0):
-        wilcoxon_p = float(stats.wilcoxon(delta, zero_method="wilcox").pvalue)
+    wilcoxon_p = _stats.wilcoxon_signed_rank(delta)
     return PairedComparison(
         n_pairs=n,
         survived_both=int(np.sum(held_a & held_b)),
         survived_a_only=a_only,
         survived_b_only=b_only,
         collapsed_both=int(np.sum(~held_a & ~held_b)),
-        mcnemar_exact_p=exact,
-        mcnemar_chi2_p=chi2_p,
-        diff=float(diff),
-        diff_ci=(float(diff - half), float(diff + half)),
+        mcnemar_exact_p=mcnemar.exact_p,
+        mcnemar_chi2_p=mcnemar.chi2_p,
+        diff=float(diff.estimate),
+        diff_ci=(float(diff.low), float(diff.high)),
         rmst_diff_h=rmst.mean,
         rmst_diff_ci_h=(rmst.lower, rmst.upper),
         wilcoxon_p=wilcoxon_p,
@@ -343,28 +291,8 @@ def hazard_ratio(
         (ratio, (lower, upper)); Nones when it cannot be estimated (no events in
         one variant, so the ratio is 0 or infinite).
     """
-    if not np.any(events_a) or not np.any(events_b):
-        return None, (None, None)
-    from lifelines import CoxPHFitter
-    from lifelines.exceptions import ConvergenceError
-
-    frame = pd.DataFrame(
-        {
-            "T": np.concatenate([durations_a, durations_b]),
-            "E": np.concatenate([events_a, events_b]).astype(bool),
-            "b": np.concatenate([np.zeros(len(durations_a)), np.ones(len(durations_b))]),
-        }
-    )
-    cells = frame.groupby(["T", "E", "b"]).size().rename("weight").reset_index()
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            fitter = CoxPHFitter(alpha=1 - level).fit(cells, "T", "E", weights_col="weight")
-    except ConvergenceError:
-        return None, (None, None)
-    row = fitter.summary.loc["b"]
-    bounds = [c for c in fitter.summary.columns if c.startswith("exp(coef) ")]
-    return float(row["exp(coef)"]), (float(row[bounds[0]]), float(row[bounds[1]]))
+    ratio = _stats.cox_hazard_ratio(durations_a, events_a, durations_b, events_b, level)
+    return ratio.estimate, (ratio.low, ratio.high)
 
 
 @dataclass
@@ -513,29 +441,26 @@ def compare_pair(
         The comparison; `logrank_p_adjusted` equals `logrank_p` until
         `compare_all` adjusts it.
     """
-    from lifelines.statistics import logrank_test
-
     from sim.analysis.survival import durations_and_events
 
     runs_a = runs[runs["variant"] == a.variant]
     runs_b = runs[runs["variant"] == b.variant]
     t_a, e_a = durations_and_events(runs_a, "collapse")
     t_b, e_b = durations_and_events(runs_b, "collapse")
-    test = logrank_test(t_a, t_b, event_observed_A=e_a, event_observed_B=e_b)
+    test = _stats.logrank(t_a, e_a, t_b, e_b)
     ratio, ratio_ci = hazard_ratio(t_a, e_a, t_b, e_b, level)
     horizon = min(a.horizon_h, b.horizon_h)
     s_a, s_b = a.survival_at(horizon), b.survival_at(horizon)
-    diff = s_b.p - s_a.p
-    half = _z(level) * math.sqrt(s_a.variance + s_b.variance)
+    diff = _stats.survival_difference(s_a.p, s_a.variance, s_b.p, s_b.variance, level)
     from sim.analysis.survival import rmst_with_se
 
     rmst_a = a.rmst_h if a.horizon_h == horizon else rmst_with_se(a.fitter, horizon)[0]
     rmst_b = b.rmst_h if b.horizon_h == horizon else rmst_with_se(b.fitter, horizon)[0]
-    p_value = float(test.p_value)
+    p_value = test.p_value
     return PairComparison(
         a=a.variant,
         b=b.variant,
-        logrank_chi2=float(test.test_statistic),
+        logrank_chi2=test.statistic,
         logrank_p=p_value,
         logrank_p_adjusted=p_value,
         hazard_ratio=ratio,
@@ -543,8 +468,8 @@ def compare_pair(
         horizon_h=horizon,
         p_survive_a=s_a.p,
         p_survive_b=s_b.p,
-        diff=diff,
-        diff_ci=(diff - half, diff + half),
+        diff=diff.estimate,
+        diff_ci=(diff.low, diff.high),
         rmst_a_h=rmst_a,
         rmst_b_h=rmst_b,
         paired=paired_comparison(runs_a, runs_b, level),

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from scipy import stats
 
+from sim import stats
 from sim.analysis.style import actors
 
 PER_HOURS = 100.0
@@ -48,15 +48,12 @@ class Rate:
 
 
 def poisson_rate(count: int, exposure_h: float, level: float = 0.95) -> Rate:
-    """Rate per `PER_HOURS` hours with the exact (chi-square) Poisson interval."""
-    alpha = 1.0 - level
+    """Rate per `PER_HOURS` hours with the exact Poisson interval (sim.stats.poisson_rate)."""
     if exposure_h <= 0:
         nan = float("nan")
         return Rate(count, exposure_h, nan, nan, nan, level)
-    low = 0.0 if count == 0 else stats.chi2.ppf(alpha / 2, 2 * count) / 2
-    high = stats.chi2.ppf(1 - alpha / 2, 2 * count + 2) / 2
-    scale = PER_HOURS / exposure_h
-    return Rate(count, exposure_h, count * scale, low * scale, high * scale, level)
+    rate = stats.poisson_rate(count, exposure_h, level, per=PER_HOURS)
+    return Rate(count, exposure_h, rate.estimate, rate.low, rate.high, level)
 
 
 def violation_rates(

@@ -42,6 +42,8 @@ FILTER_KEYS: dict[str, str] = {
     "exact_dates": "true/false: leave out ceasefires with an imputed day",
     "include_never_in_effect": "true/false: count never-in-effect ceasefires as day-0 breakdowns",
     "unknown_endings": "exclude, breakdown or censor",
+    "min_term_days": "number: open-ended ceasefires and fixed-term ones with a stated term of "
+    "at least this many days",
 }
 FILTER_HELP = (
     'reference class of real ceasefires as "KEY=VALUE,...", e.g. "country=Syria,mediator=Russia"'
@@ -73,6 +75,16 @@ def _int(key: str, value: str) -> int:
         return int(value)
     except ValueError:
         raise UserError(f"expected an integer, got {value!r}", key=f"--reference {key}") from None
+
+
+def _number(key: str, value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if not number >= 0:  # also catches NaN
+        raise UserError(f"expected a number of days >= 0, got {value!r}", key=f"--reference {key}")
+    return number
 
 
 def parse_reference_filter(text: str | None):
@@ -125,6 +137,8 @@ def parse_reference_filter(text: str | None):
             purposes.append(value.lower())
         elif key in ("since", "until"):
             fields[key] = _int(key, value)
+        elif key == "min_term_days":
+            fields[key] = _number(key, value)
         else:  # unknown_endings
             fields["unknown_endings"] = value.lower()
     if purposes:
@@ -325,6 +339,7 @@ def reference_overlay(analysis: BatchAnalysis, filt: Any) -> ReferenceOverlay:
         reference_class,
         survival_at,
     )
+    from sim.stats import number_at_risk
 
     if filt is None or isinstance(filt, str):
         filt = parse_reference_filter(filt)
@@ -338,10 +353,12 @@ def reference_overlay(analysis: BatchAnalysis, filt: Any) -> ReferenceOverlay:
     comparisons = {}
     # A real ceasefire counts if it lasted past the horizon (as in `ceasefire reference`); a
     # run if it held to the horizon (runs end there).
-    at_risk = {"reference": int((ref.durations_h > horizon).sum())}
+    at_risk = {"reference": number_at_risk(ref.durations_h, horizon)}
     for label in analysis.variants:
         group = runs[runs["variant"] == label]
-        at_risk[label] = int((group["duration_h"] >= group["horizon_h"]).sum())
+        at_risk[label] = number_at_risk(
+            group["duration_h"], float(group["horizon_h"].max()), just_after=False
+        )
         comparisons[label] = compare_with_simulated(
             ref, group["duration_h"], group["collapsed"], horizon_h=float(group["horizon_h"].max())
         )

@@ -22,8 +22,11 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from lifelines import KaplanMeierFitter
-from lifelines.utils import median_survival_times, restricted_mean_survival_time
-from scipy import stats
+
+from sim.stats import km as _km
+
+# rmst_with_se and greenwood_variance are re-exported for callers of this module.
+from sim.stats.rmst import rmst_interval, rmst_with_se
 
 Endpoint = Literal["collapse", "first_violation"]
 
@@ -60,12 +63,6 @@ def durations_and_events(runs: pd.DataFrame, endpoint: Endpoint) -> tuple[np.nda
         # observed, i.e. up to duration_h.
         return np.where(seen, first, runs["duration_h"].to_numpy(float)), seen
     raise ValueError(f"unknown endpoint {endpoint!r}")
-
-
-def _finite_or_none(value: float) -> float | None:
-    """JSON-friendly number: None for inf/NaN (a median that was not reached)."""
-    value = float(value)
-    return value if math.isfinite(value) else None
 
 
 @dataclass(frozen=True)
@@ -168,86 +165,14 @@ class VariantSurvival:
         return out
 
 
-def _step_value(frame: pd.DataFrame | pd.Series, time_h: float) -> Any:
-    """Value of a right-continuous step function (indexed by time) at `time_h`."""
-    position = frame.index.searchsorted(time_h, side="right") - 1
-    return frame.iloc[max(position, 0)]
-
-
-def greenwood_variance(fitter: KaplanMeierFitter, time_h: float) -> float:
-    """Greenwood's variance of the Kaplan-Meier estimate at `time_h`.
-
-    Var S(t) = S(t)^2 * sum_{t_i <= t} d_i / (n_i (n_i - d_i)).
-    Once S reaches 0 (everyone had the event) the variance is 0.
-    """
-    table = fitter.event_table
-    table = table[table.index <= time_h]
-    d = table["observed"].to_numpy(float)
-    n = table["at_risk"].to_numpy(float)
-    s = float(_step_value(fitter.survival_function_.iloc[:, 0], time_h))
-    if s <= 0.0:
-        return 0.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(d > 0, d / (n * (n - d)), 0.0)
-    return float(s * s * terms.sum())
+greenwood_variance = _km.greenwood_variance
 
 
 def _survival_at(fitter: KaplanMeierFitter, time_h: float) -> SurvivalAt:
-    p = float(_step_value(fitter.survival_function_.iloc[:, 0], time_h))
-    band = _step_value(fitter.confidence_interval_, time_h)
-    lower, upper = (_finite_or_none(v) for v in band.to_numpy(float))
-    table = fitter.event_table
-    if (lower is None or upper is None or upper - lower < 1e-12) and not table.loc[
-        table.index < time_h, "censored"
-    ].any():
-        # The Greenwood band collapses to a point when S is 0 or 1 (no events, or
-        # all runs had one). With no censoring before time_h the estimate is a plain
-        # binomial share of runs, so use its Wilson interval instead.
-        n = int(table["at_risk"].iloc[0])
-        interval = stats.binomtest(round(p * n), n).proportion_ci(
-            confidence_level=1 - fitter.alpha, method="wilson"
-        )
-        lower, upper = float(interval.low), float(interval.high)
+    est = _km.survival_at(fitter, time_h, exact_if_degenerate=True)
     return SurvivalAt(
-        time_h=float(time_h),
-        p=p,
-        lower=lower,
-        upper=upper,
-        variance=greenwood_variance(fitter, time_h),
+        time_h=est.time, p=est.estimate, lower=est.low, upper=est.high, variance=est.variance
     )
-
-
-def rmst_with_se(fitter: KaplanMeierFitter, tau: float) -> tuple[float, float]:
-    """Restricted mean survival time up to `tau` and its standard error.
-
-    The point estimate is lifelines' `restricted_mean_survival_time` (area under
-    the Kaplan-Meier curve from 0 to tau). Its variance is the Greenwood-type
-    formula of Klein & Moeschberger (2003, section 4.5), the one R's survRM2 and
-    `print.survfit(rmean=)` use:
-
-        Var = sum_{t_i <= tau} A_i^2 d_i / (n_i (n_i - d_i)),  A_i = integral_{t_i}^{tau} S(u) du.
-
-    (lifelines' `return_variance=True` gives the variance of min(T, tau) in the
-    population, not of the estimate, so it is not used for the interval.)
-
-    Returns:
-        (rmst, standard error), both in hours.
-    """
-    rmst = float(restricted_mean_survival_time(fitter, t=tau))
-    curve = fitter.survival_function_.iloc[:, 0]
-    curve = curve[curve.index <= tau]
-    times = curve.index.to_numpy(float)
-    values = curve.to_numpy(float)
-    # Area of each step [t_j, t_{j+1}) cut at tau, then areas from each t_j to tau.
-    widths = np.diff(np.append(times, tau))
-    area_from = np.cumsum((values * widths)[::-1])[::-1]
-    table = fitter.event_table.reindex(times)
-    d = table["observed"].fillna(0).to_numpy(float)
-    n = table["at_risk"].fillna(0).to_numpy(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        # When n == d the curve drops to 0 and the remaining area is 0 too.
-        terms = np.where((d > 0) & (n > d), area_from**2 * d / (n * (n - d)), 0.0)
-    return rmst, float(math.sqrt(terms.sum()))
 
 
 def fit_variant(
@@ -275,14 +200,11 @@ def fit_variant(
     Returns:
         The summary, with the fitted `KaplanMeierFitter` attached.
     """
-    fitter = KaplanMeierFitter(alpha=1 - level).fit(durations, events, label=variant)
-    median = _finite_or_none(fitter.median_survival_time_)
-    bounds = median_survival_times(fitter.confidence_interval_)
-    # The lower survival band crosses 0.5 first, so it gives the lower bound of the median.
-    median_ci = (_finite_or_none(bounds.iloc[0, 0]), _finite_or_none(bounds.iloc[0, 1]))
+    fitter = _km.fit_km(durations, events, label=variant, level=level)
+    median, *median_ci = _km.median_with_ci(fitter)
     report = sorted({float(t) for t in times_h if t < horizon_h} | {float(horizon_h)})
     rmst, se = rmst_with_se(fitter, horizon_h)
-    z = stats.norm.ppf(0.5 + level / 2)
+    rmst_ci = rmst_interval(fitter, horizon_h, level)
     return VariantSurvival(
         variant=variant,
         endpoint=endpoint,
@@ -290,11 +212,11 @@ def fit_variant(
         n_events=int(np.sum(events)),
         horizon_h=float(horizon_h),
         median_h=median,
-        median_ci_h=median_ci,
+        median_ci_h=(median_ci[0], median_ci[1]),
         at=[_survival_at(fitter, t) for t in report],
         rmst_h=rmst,
         rmst_se_h=se,
-        rmst_ci_h=(float(max(0.0, rmst - z * se)), float(min(horizon_h, rmst + z * se))),
+        rmst_ci_h=(float(rmst_ci.low), float(rmst_ci.high)),
         level=level,
         fitter=fitter,
     )

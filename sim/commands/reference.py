@@ -5,6 +5,11 @@ Conflict Ceasefire Dataset (1989-2020): counts, median duration with its 95% CI,
 the share that broke down within 1, 7 and 14 days, and the Kaplan-Meier curve at a
 few times. Expiries, replacements and ceasefires still in force are censored, not
 counted as breakdowns.
+
+With --competing, breakdown, replacement and expiry are competing endings: the
+cumulative incidence of each (Aalen-Johansen) with its 95% CI and the number at
+risk, and what the ceasefires with unclear endings could change. Compare like with
+like with --min-term-days 7 (open-ended or a stated term of at least a week).
 """
 
 from __future__ import annotations
@@ -104,8 +109,26 @@ def register(subparsers: Any) -> None:
         help="ceasefires whose ending is unclear: exclude (default), or count as "
         "breakdown / censored (sensitivity bounds)",
     )
+    parser.add_argument(
+        "--min-term-days",
+        type=float,
+        metavar="DAYS",
+        help="only open-ended ceasefires and fixed-term ones whose stated term is at least "
+        "DAYS days (e.g. 7); ceasefires with an unclear term are left out",
+    )
+    parser.add_argument(
+        "--competing",
+        action="store_true",
+        help="read breakdown, replacement and expiry as competing risks (Aalen-Johansen "
+        "cumulative incidence of each) instead of censoring replacement and expiry",
+    )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
-    parser.add_argument("--plot", metavar="FILE.png", help="write the Kaplan-Meier curve here")
+    parser.add_argument(
+        "--plot",
+        metavar="FILE.png",
+        help="write the Kaplan-Meier curve (with --competing: the cumulative incidence "
+        "curves with the number at risk) here",
+    )
     parser.set_defaults(func=run)
 
 
@@ -121,6 +144,8 @@ def _days(x: float | None) -> str:
 
 def format_summary(summary: dict[str, Any]) -> str:
     """The summary as readable text."""
+    from sim.reference import left_out_lines
+
     lines = [
         f"Reference class: {summary['filter_text']}",
         "Source: ETH/PRIO Civil Conflict Ceasefire Dataset, ceasefires 1989-2020",
@@ -130,13 +155,7 @@ def format_summary(summary: dict[str, Any]) -> str:
         + ", ".join(f"{k} {v}" for k, v in summary["censored_by_reason"].items())
         + ")",
     ]
-    excluded = summary["excluded_by_reason"]
-    if excluded:
-        lines.append(
-            f"Left out: {sum(excluded.values())}  ("
-            + ", ".join(f"{k} {v}" for k, v in excluded.items())
-            + ")"
-        )
+    lines += left_out_lines(summary["excluded_by_reason"])
     med = summary["median_days"]
     ci = (
         f"95% CI {_days(med['ci_low'])} to {_days(med['ci_high'])}"
@@ -182,6 +201,7 @@ def run(args: argparse.Namespace) -> int:
         exact_dates_only=args.exact_dates,
         include_never_in_effect=args.include_never_in_effect,
         unknown_endings=args.unknown_endings,
+        min_term_days=args.min_term_days,
     )
     if args.country_exact and args.country is None:
         raise UserError("--country-exact needs --country")
@@ -195,26 +215,36 @@ def run(args: argparse.Namespace) -> int:
             )
         filt = parse_reference_filter(args.filter)
     ref = reference_class(filt)
-    summary = summarize(ref)
     if args.plot:
-        _plot(ref, args.plot)
+        import matplotlib
+
+        matplotlib.use("Agg")
+    if args.competing:
+        from sim.evidence.reference_competing import (
+            format_competing,
+            plot_competing,
+            summarize_competing,
+        )
+
+        summary, text, draw = summarize_competing(filt), format_competing, plot_competing
+    else:
+        summary, text, draw = summarize(ref), format_summary, _draw_km
+    if args.plot:
+        _save(draw(ref), args.plot)
         summary["plot"] = args.plot
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
-        print(format_summary(summary))
+        print(text(summary))
         if args.plot:
             print(f"\nPlot written to {args.plot}")
     return 0
 
 
-def _plot(ref: Any, path: str) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
+def _draw_km(ref: Any) -> Any:
+    """The Kaplan-Meier curve of the class over its first 90 days (a Figure)."""
     import matplotlib.pyplot as plt
 
-    from sim.errors import UserError
     from sim.reference import plot_reference
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
@@ -227,6 +257,14 @@ def _plot(ref: Any, path: str) -> None:
     ax.set_title("Real ceasefires, ETH/PRIO 1989-2020 (first 90 days)")
     ax.legend(loc="lower left", fontsize=8)
     fig.tight_layout()
+    return fig
+
+
+def _save(fig: Any, path: str) -> None:
+    import matplotlib.pyplot as plt
+
+    from sim.errors import UserError
+
     try:
         fig.savefig(path, dpi=120)
     except OSError as error:
