@@ -181,7 +181,13 @@ def simulate_worlds(
             world i reads set `psets[i]` (default: set i when G == n_worlds).
     """
     outcomes, _steps = simulate_worlds_counted(
-        scenario, mediator, n_worlds, seed, first_run=first_run, world_params=world_params, psets=psets
+        scenario,
+        mediator,
+        n_worlds,
+        seed,
+        first_run=first_run,
+        world_params=world_params,
+        psets=psets,
     )
     return outcomes
 

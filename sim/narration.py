@@ -62,7 +62,9 @@ class Narrator:
                 if st.step_punished[w, p]:
                     self._add(hour, "mediator", "pressure", f"presses {labels[blamed]}")
                 else:
-                    self._add(hour, "mediator", "no response", f"does not act against {labels[blamed]}")
+                    self._add(
+                        hour, "mediator", "no response", f"does not act against {labels[blamed]}"
+                    )
         for t, term in enumerate(scenario.terms):
             change = int(st.step_delivered[w, t])
             if change > 0:
@@ -104,7 +106,12 @@ class Narrator:
                 f"asks for {scenario.strings.get('switch.to')} to take over (in {delay:g} h)",
             )
         if st.switch_h[0] == hour:
-            self._add(hour, "mediator", "mediator switch", f"{names[st.mediator[0]]} takes over as mediator")
+            self._add(
+                hour,
+                "mediator",
+                "mediator switch",
+                f"{names[st.mediator[0]]} takes over as mediator",
+            )
 
     def _observe_end(self, hour: float) -> None:
         st = self.model.worlds.state
@@ -112,7 +119,10 @@ class Narrator:
         if st.status[0] == COLLAPSED and st.duration_h[0] == hour:
             cause = int(st.cause[0])
             if cause == CAUSE_RETALIATION:
-                actor, text = "retaliation", "the truce collapses in an escalation spiral fed by two sides"
+                actor, text = (
+                    "retaliation",
+                    "the truce collapses in an escalation spiral fed by two sides",
+                )
             elif cause == CAUSE_WALKOUT:
                 actor, text = "mediator_walkout", "the mediator walks away; the truce collapses"
             else:

@@ -46,7 +46,10 @@ def outcome_columns(party_keys: Sequence[str], term_keys: Sequence[str]) -> tupl
             Column(f"violations_{p}", "int32", f"violations by {p} (hours in which it fired)")
             for p in party_keys
         ),
-        *(Column(f"{t}_open_h", "float64", f"hours the term '{t}' was in force") for t in term_keys),
+        *(
+            Column(f"{t}_open_h", "float64", f"hours the term '{t}' was in force")
+            for t in term_keys
+        ),
         Column("agreement", "bool", "talks at the horizon reached a long-term agreement"),
         *(
             Column(f"credibility_{p}", "float64", f"the mediator's final credibility with {p}")
@@ -73,4 +76,6 @@ def check_columns(outcomes: Mapping[str, np.ndarray], columns: Sequence[Column])
     if given != declared:
         extra = sorted(given - declared)
         missing = sorted(declared - given)
-        raise ValueError(f"outcomes do not match their declaration: extra {extra}, missing {missing}")
+        raise ValueError(
+            f"outcomes do not match their declaration: extra {extra}, missing {missing}"
+        )

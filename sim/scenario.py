@@ -33,13 +33,11 @@ from sim.schema import (
     MAX_TERMS,
     MEDIATOR_LISTS,
     MEDIATOR_PARTY_PARAMS,
-    MEDIATOR_PARTY_REQUIRED,
     MEDIATOR_STRINGS,
     RESERVED_KEYS,
     SCENARIO_LISTS,
     SCENARIO_STRINGS,
     TERM_DELIVERY,
-    TERM_STRINGS,
     VARIANT_STRINGS,
     Param,
     mediator_defaults,
@@ -688,14 +686,18 @@ def _take_string(
             raise UserError("missing; expected a string", file=file, key=f"{where}.{name}")
         return None
     if not isinstance(raw, str) or not raw.strip():
-        raise UserError(f"expected a non-empty string, got {raw!r}", file=file, key=f"{where}.{name}")
+        raise UserError(
+            f"expected a non-empty string, got {raw!r}", file=file, key=f"{where}.{name}"
+        )
     return raw
 
 
 def _read_parties(raw: Any, *, file: str) -> tuple[Party, ...]:
     """The `[actors.<key>]` tables: who fights, on which side, who signed, who restrains it."""
     if not isinstance(raw, dict) or not raw:
-        raise UserError("missing; expected a table [actors.<party>] per party", file=file, key="actors")
+        raise UserError(
+            "missing; expected a table [actors.<party>] per party", file=file, key="actors"
+        )
     parties = []
     for key, table in raw.items():
         where = f"actors.{key}"
@@ -831,14 +833,18 @@ def load_scenario(
     header = table.get("scenario", {})
     sides = header.pop("sides", []) if isinstance(header, dict) else []
     if not isinstance(sides, list) or not all(isinstance(x, str) for x in sides):
-        raise UserError(f"expected a list of strings, got {sides!r}", file=source.path, key="scenario.sides")
+        raise UserError(
+            f"expected a list of strings, got {sides!r}", file=source.path, key="scenario.sides"
+        )
     _read_sides(sides, parties, file=source.path)
     uniq = header.pop("ethprio_uniq_id", []) if isinstance(header, dict) else []
     if not isinstance(uniq, list) or not all(
         isinstance(x, int) and not isinstance(x, bool) for x in uniq
     ):
         raise UserError(
-            f"expected a list of integers, got {uniq!r}", file=source.path, key="scenario.ethprio_uniq_id"
+            f"expected a list of integers, got {uniq!r}",
+            file=source.path,
+            key="scenario.ethprio_uniq_id",
         )
     party_keys = tuple(p.key for p in parties)
     term_keys = tuple(t.key for t in terms)

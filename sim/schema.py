@@ -16,8 +16,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-
-
 RESERVED_KEYS = frozenset({"none", "retaliation", "mediator_walkout", "mediator", "all", "any"})
 """Names a party may not take: they are values of the `cause` outcome or words of the CLI."""
 
@@ -77,8 +75,6 @@ def _logodds(doc: str) -> Param:
 
 def _weight(doc: str) -> Param:
     return Param("float", 0.0, 50.0, doc)
-
-
 
 
 def _logodds(doc: str) -> Param:
@@ -279,9 +275,7 @@ CONDUCT_DEFAULTS: dict[str, float] = {"conduct.closeness_leverage": 0.0}
 MEDIATOR_PARTY_PARAMS: dict[str, Param] = {
     "leverage": _prob("the mediator's leverage over the party"),
     "credibility": _prob("initial credibility of the mediator's threats with (trust of) the party"),
-    "bias": _prob(
-        "closeness to the party (0: neutral): it punishes the party's violations less"
-    ),
+    "bias": _prob("closeness to the party (0: neutral): it punishes the party's violations less"),
     "patron_pressure": _prob(
         "share of the party's spoiler pulse the mediator defuses through the party's patron"
     ),
@@ -305,9 +299,7 @@ VARIANT_STRINGS: dict[str, str] = {
 def party_params(parties: tuple[str, ...]) -> dict[str, Param]:
     """Every per-party scenario parameter, by dotted path, for these party keys."""
     return {
-        f"actors.{party}.{name}": param
-        for party in parties
-        for name, param in ACTOR_PARAMS.items()
+        f"actors.{party}.{name}": param for party in parties for name, param in ACTOR_PARAMS.items()
     }
 
 

@@ -45,6 +45,8 @@ import numpy as np
 from sim.batch.variants import VariantSpec
 from sim.errors import UserError
 from sim.resources import scenarios_dir
+from sim.scenario import Scenario
+from sim.schema import Param
 from sim.sweep import check_in_range, embed_png, numeric_param, parse_number, round_value
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -104,14 +106,14 @@ class SensitivityParam:
 
 
 def make_param(
-    key: str, low: float, high: float, mediators: Sequence[str], *, option: str, reason: str = ""
+    key: str, low: float, high: float, scenario: Scenario, *, option: str, reason: str = ""
 ) -> SensitivityParam:
     """Validate bounds against the parameter's declared range and build the input.
 
     Raises:
         UserError: unknown or true/false parameter, LOW >= HIGH, or a bound out of range.
     """
-    param = numeric_param(key, mediators, option=option)
+    param = numeric_param(key, scenario, option=option)
     if not low < high:
         raise UserError(f"{option}: expected LOW < HIGH for '{key}', got {low:g}:{high:g}", key=key)
     for value in (low, high):
@@ -119,7 +121,7 @@ def make_param(
     return SensitivityParam(key, float(low), float(high), param.kind, reason)
 
 
-def parse_param(text: str, mediators: Sequence[str]) -> SensitivityParam:
+def parse_param(text: str, scenario: Scenario) -> SensitivityParam:
     """Parse ``KEY=LOW:HIGH`` from the command line and validate it."""
     key, sep, spec = text.partition("=")
     parts = spec.split(":")
@@ -130,11 +132,11 @@ def parse_param(text: str, mediators: Sequence[str]) -> SensitivityParam:
         )
     low = parse_number(parts[0], "LOW", "--param")
     high = parse_number(parts[1], "HIGH", "--param")
-    return make_param(key.strip(), low, high, mediators, option="--param")
+    return make_param(key.strip(), low, high, scenario, option="--param")
 
 
 def load_default_params(
-    path: str | Path = DEFAULT_PARAMS_FILE, mediators: Sequence[str] = ()
+    path: str | Path = DEFAULT_PARAMS_FILE, scenario: Scenario | None = None
 ) -> list[SensitivityParam]:
     """Read and validate the default parameter set (``scenarios/sensitivity_default.toml``).
 
@@ -142,6 +144,10 @@ def load_default_params(
         UserError: the file is missing or malformed, or a bound is out of range.
     """
     path = Path(path)
+    if scenario is None:
+        from sim.scenario import load_scenario
+
+        scenario = load_scenario()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -169,7 +175,7 @@ def load_default_params(
                     entry["key"],
                     float(bounds[0]),
                     float(bounds[1]),
-                    mediators,
+                    scenario,
                     option=str(path),
                     reason=entry["reason"],
                 )
@@ -411,7 +417,7 @@ def make_design(
 
         raw = sampler.sample(design.problem, samples, calc_second_order=False, seed=seed)
     # Simulate exactly the value the label and the override column record.
-    declared = [numeric_param(p.key, mediators, option="--param") for p in params]
+    declared = [Param(p.kind, p.low, p.high, "") for p in params]
     matrix = np.array(
         [[float(round_value(v, d)) for v, d in zip(row, declared, strict=True)] for row in raw],
         dtype=float,

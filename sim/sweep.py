@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.errors import UserError
+from sim.scenario import Scenario
 from sim.schema import Param
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -49,13 +50,14 @@ MAX_GRID_POINTS = 10_000
 # --------------------------------------------------------------------------- parameters
 
 
-def numeric_param(key: str, mediators: Sequence[str], *, option: str) -> Param:
+def numeric_param(key: str, scenario: Scenario, *, option: str) -> Param:
     """The declaration of a parameter that can be swept or sampled.
 
     Args:
         key: dotted path (``actors.militia.spoiling``, ``mediator.conduct.resolve``,
             ``mediators.russia.leverage.regime``).
-        mediators: the mediators of the run (a ``mediators.<name>.*`` key must name one).
+        scenario: the scenario with the run's mediators loaded (its parties, terms and
+            mediators say which keys exist).
         option: the option the key came from, for the error message.
 
     Raises:
@@ -64,7 +66,7 @@ def numeric_param(key: str, mediators: Sequence[str], *, option: str) -> Param:
     from sim.scenario import override_param
 
     try:
-        param = override_param(key, mediators)
+        param = override_param(key, scenario)
     except UserError as error:
         raise UserError(f"{option}: {error}") from None
     if param.kind == "bool":
@@ -122,7 +124,7 @@ class GridAxis:
         return {"key": self.key, "values": list(self.values)}
 
 
-def parse_grid(text: str, mediators: Sequence[str]) -> GridAxis:
+def parse_grid(text: str, scenario: Scenario) -> GridAxis:
     """Parse and validate ``KEY=START:STOP:COUNT`` (COUNT values evenly spaced, both ends in).
 
     Raises:
@@ -138,7 +140,7 @@ def parse_grid(text: str, mediators: Sequence[str]) -> GridAxis:
             f"{option}: expected KEY=START:STOP:COUNT "
             f"(for example escalation.collapse_threshold=1.5:4:6), got '{text}'"
         )
-    param = numeric_param(key, mediators, option=option)
+    param = numeric_param(key, scenario, option=option)
     start = parse_number(parts[0], "START", option)
     stop = parse_number(parts[1], "STOP", option)
     try:
@@ -259,7 +261,8 @@ def plan_sweep(
         raise UserError("expected at least one --grid KEY=START:STOP:COUNT")
     base = load_scenario(scenario_path)
     mediators = tuple(dict.fromkeys(mediators or base.default_mediators))
-    axes = tuple(parse_grid(text, mediators) for text in grids)
+    base = base.with_mediators(mediators)
+    axes = tuple(parse_grid(text, base) for text in grids)
     keys = [a.key for a in axes]
     repeated = sorted({k for k in keys if keys.count(k) > 1})
     if repeated:

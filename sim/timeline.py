@@ -73,7 +73,9 @@ def format_outcome(outcome: Mapping[str, Any]) -> list[str]:
     violations = ", ".join(f"{_who(a)} {int(outcome[f'violations_{a}'])}" for a in actors())
     credibility = ", ".join(f"{a} {float(outcome[f'credibility_{a}']):.2f}" for a in actors())
     terms = ", ".join(
-        f"{k.removesuffix('_open_h')} {float(v):.0f} h" for k, v in outcome.items() if k.endswith("_open_h")
+        f"{k.removesuffix('_open_h')} {float(v):.0f} h"
+        for k, v in outcome.items()
+        if k.endswith("_open_h")
     )
     switch = outcome.get("switch_h")
     lines = [

@@ -135,7 +135,9 @@ class WorldSet:
         if psets is None:
             psets = np.arange(n_worlds) if n_sets == n_worlds else np.zeros(n_worlds, np.int64)
         psets = np.asarray(psets, dtype=np.int64)
-        if psets.shape != (n_worlds,) or (psets.size and (psets.min() < 0 or psets.max() >= n_sets)):
+        if psets.shape != (n_worlds,) or (
+            psets.size and (psets.min() < 0 or psets.max() >= n_sets)
+        ):
             raise ValueError(f"psets must be {n_worlds} indices below {n_sets}")
         return cls(
             scenario=scenario,
@@ -170,6 +172,6 @@ def decode(worlds: WorldSet) -> dict[str, np.ndarray]:
         out[f"credibility_{key}"] = st.credibility[:, p].copy()
     for t, key in enumerate(scenario.term_keys):
         out[f"{key}_open_h"] = st.term_hours[:, t].copy()
-    assert CAUSE_PARTY == len(BASE_CAUSES)
+    assert len(BASE_CAUSES) == CAUSE_PARTY
     columns = scenario_columns(scenario)
     return {c.name: out[c.name] for c in columns if c.name != "run"}

@@ -24,6 +24,7 @@ def edit(path: Path, old: str, new: str) -> Path:
     path.write_text(text.replace(old, new, 1))
     return path
 
+
 # What a batch of the default scenario records about its parties (for tables built in memory).
 DARAA_MANIFEST = {
     "parties": [

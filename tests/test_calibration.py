@@ -63,8 +63,10 @@ def recovered(scenario):
 def test_abc_recovers_a_known_parameter(recovered):
     row = recovered.summary().set_index("parameter").loc["actors.militia.base"]
     assert row["posterior_q05"] <= TRUE_BASE <= row["posterior_q95"]
-    # The prior's 90% interval is 4.5 wide; the facts pin the parameter much closer.
-    assert row["spread_ratio"] < 0.5
+    # The prior's 90% interval is 4.5 wide; the facts pin the parameter much closer. The
+    # posterior's 5-95% width is estimated from 40 accepted draws, with a sampling error
+    # of roughly 15%, so the bound leaves that much room above one half.
+    assert row["spread_ratio"] < 0.6
     assert abs(row["posterior_median"] - TRUE_BASE) < 0.5
     assert (recovered.draws["weight"] > 0).sum() == 40
     assert recovered.n_simulations == 40_000
@@ -134,8 +136,8 @@ def write_priors(tmp_path: Path, prior_line: str, facts: str | None = None) -> P
         ('"actors.militia.spoiling" = { dist = "uniform", low = -1, high = 2 }', "valid range"),
         ('"actors.militia.spoiling" = { dist = "loguniform", low = 0, high = 2 }', "low > 0"),
         ('"actors.militia.nonsense" = { dist = "uniform", low = 0, high = 1 }', "no such param"),
-        ('"time.fragility_tau_h" = { dist = "uniform", low = 1, high = 20 }', "only actor"),
-        ('"mediator.conduct.resolve" = { dist = "uniform", low = 0, high = 1 }', "only actor"),
+        ('"time.horizon_h" = { dist = "uniform", low = 100, high = 200 }', "number of steps"),
+        ('"mediator.conduct.walks_away" = { dist = "uniform", low = 0, high = 1 }', "numeric"),
     ],
 )
 def test_bad_priors_exit_2_naming_file_and_key(tmp_path, capsys, line, fragment):

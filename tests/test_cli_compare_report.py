@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
+from tests.helpers import DARAA_MANIFEST
 
 SECTION_IDS = ("question", "scenario", "survival", "comparisons", "figures", "reproduce")
 
@@ -61,6 +62,7 @@ def write_batch(folder: Path, hazards: dict[str, float], n: int = 120, seed: int
         "command": "ceasefire batch scenarios/daraa_2021.toml --mediator russia --mediator turkey",
         "versions": {"sim": "0.1.0"},
         "complete": True,
+        **DARAA_MANIFEST,
     }
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     return folder

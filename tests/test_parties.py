@@ -17,10 +17,15 @@ BASE = load_scenario(DEFAULT, mediators=["none"])
 FOUR = SCENARIOS / "cases" / "daraa_2018" / "daraa_2018.toml"
 
 
-def _same(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> None:
+def _same(a: dict[str, np.ndarray], b: dict[str, np.ndarray], *, ulps: bool = False) -> None:
     assert a.keys() == b.keys()
     for key in a:
-        assert np.array_equal(a[key], b[key], equal_nan=a[key].dtype.kind == "f"), key
+        if ulps and a[key].dtype.kind == "f":
+            # The same history; a credibility may differ in its last bit where the compiler
+            # fuses a multiply and an add in one loop and not in the other.
+            np.testing.assert_allclose(a[key], b[key], rtol=1e-13, atol=1e-15, err_msg=key)
+        else:
+            assert np.array_equal(a[key], b[key], equal_nan=a[key].dtype.kind == "f"), key
 
 
 def test_mesa_stepping_and_the_batch_loop_give_identical_worlds():
@@ -29,7 +34,7 @@ def test_mesa_stepping_and_the_batch_loop_give_identical_worlds():
         model = CeasefireModel(BASE, mediator, 200, rng=11, trace=False, collect=False)
         stepped = model.run()
         key_seed = int(np.random.default_rng(11).integers(0, 2**63 - 1))
-        _same(stepped, simulate_worlds(BASE, mediator, 200, key_seed))
+        _same(stepped, simulate_worlds(BASE, mediator, 200, key_seed), ulps=True)
 
 
 def test_results_do_not_depend_on_how_runs_are_split_into_chunks():
@@ -43,11 +48,17 @@ def test_per_world_parameters_equal_fixed_ones_when_every_world_shares_the_value
     """Bit for bit, over every numeric parameter of the scenario and of the mediator."""
     scenario = BASE.with_mediators(["russia"])
     n = 400
-    sets = {key: np.full(n, float(value)) for key, value in scenario.values.items()
-            if key not in ("time.step_h", "time.horizon_h")}
+    sets = {
+        key: np.full(n, float(value))
+        for key, value in scenario.values.items()
+        if key not in ("time.step_h", "time.horizon_h")
+    }
     for key, value in scenario.mediator("russia").values.items():
         sets[f"mediator.{key}"] = np.full(n, float(value))
-    _same(simulate_worlds(scenario, "russia", n, 3), simulate_worlds(scenario, "russia", n, 3, world_params=sets))
+    _same(
+        simulate_worlds(scenario, "russia", n, 3),
+        simulate_worlds(scenario, "russia", n, 3, world_params=sets),
+    )
 
 
 def test_per_world_parameters_reach_mediator_terms_and_escalation():
@@ -70,8 +81,10 @@ def test_per_world_parameters_reach_mediator_terms_and_escalation():
 
 
 def test_a_parameter_set_outside_its_range_is_refused():
-    with pytest.raises(ValueError, match="mediator.conduct.resolve"):
-        simulate_worlds(BASE, "russia", 10, 1, world_params={"mediator.conduct.resolve": np.full(10, 1.5)})
+    with pytest.raises(ValueError, match=r"mediator\.conduct\.resolve"):
+        simulate_worlds(
+            BASE, "russia", 10, 1, world_params={"mediator.conduct.resolve": np.full(10, 1.5)}
+        )
     with pytest.raises(ValueError, match="number of steps"):
         parameter_sets(BASE, ["russia"], {"time.horizon_h": np.full(3, 100.0)})
 
@@ -120,8 +133,11 @@ def test_sides_drive_grievance_a_party_is_hit_only_by_its_adversaries():
     """Only the hardliners can fire: their adversaries build grievance, their ally none."""
     scenario = load_scenario(FOUR)
     silent = {f"actors.{p}.base": -50.0 for p in ("regime", "militia", "opposition")}
-    silent |= {f"actors.{p}.{k}": 0.0 for p in ("regime", "militia", "opposition")
-               for k in ("early_fragility", "objective", "spoiling", "retaliation")}
+    silent |= {
+        f"actors.{p}.{k}": 0.0
+        for p in ("regime", "militia", "opposition")
+        for k in ("early_fragility", "objective", "spoiling", "retaliation")
+    }
     scenario = apply_overrides(scenario, silent | {"actors.hardliners.base": 2.0})
     model = CeasefireModel(scenario, "russia", 50, rng=1, trace=False, collect=False)
     for _ in range(3):
@@ -134,14 +150,18 @@ def test_sides_drive_grievance_a_party_is_hit_only_by_its_adversaries():
 
 def test_a_term_declared_only_in_the_file_changes_the_runs(tmp_path):
     path = scenario_copy(tmp_path)
-    edit(path, "[spoilers]", """[terms.aid]
+    edit(
+        path,
+        "[spoilers]",
+        """[terms.aid]
 label = "Aid convoys enter"
 controller = "regime"
 delivery = "mediated"
 due_h = { value = 0.0, source = "assumption: test" }
 benefits.regime = { value = 5.0, source = "assumption: test" }
 
-[spoilers]""")
+[spoilers]""",
+    )
     scenario = load_scenario(path, mediators=["russia"])
     assert "aid" in scenario.term_keys
     out = simulate_worlds(scenario, "russia", 2_000, 1)
@@ -153,14 +173,23 @@ benefits.regime = { value = 5.0, source = "assumption: test" }
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ('side = "opposition"\nsignatory = true', 'side = "government"\nsignatory = true',
-         "no adversary"),
-        ('controller = "regime"\ndelivery = "mediated"', 'controller = "hezbollah"\ndelivery = "mediated"',
-         "no party 'hezbollah'"),
+        (
+            'side = "opposition"\nsignatory = true',
+            'side = "government"\nsignatory = true',
+            "no adversary",
+        ),
+        (
+            'controller = "regime"\ndelivery = "mediated"',
+            'controller = "hezbollah"\ndelivery = "mediated"',
+            "no party 'hezbollah'",
+        ),
         ('controller = "regime"\ndelivery = "mediated"', 'delivery = "mediated"', "missing"),
-        ('sources = ["seeds/daraa_2021.md"]', 'sources = ["seeds/daraa_2021.md"]\nsides = ["government", "opposition", "kurds"]',
-         "side 'kurds' has no party"),
-        ('[actors.militia]', '[actors.none]', "reserved"),
+        (
+            'sources = ["seeds/daraa_2021.md"]',
+            'sources = ["seeds/daraa_2021.md"]\nsides = ["government", "opposition", "kurds"]',
+            "side 'kurds' has no party",
+        ),
+        ("[actors.militia]", "[actors.none]", "reserved"),
     ],
 )
 def test_bad_structure_is_refused_naming_file_and_key(tmp_path, old, new, message):
@@ -178,5 +207,5 @@ def test_a_mediator_file_must_name_exactly_the_scenario_parties(tmp_path):
         load_scenario(path)
     assert "russia.toml" in str(caught.value) and "leverage.hezbollah" in str(caught.value)
     russia.write_text(russia.read_text().replace("hezbollah = { value = 0.15,", "# removed = {"))
-    with pytest.raises(UserError, match="leverage.militia"):
+    with pytest.raises(UserError, match=r"leverage\.militia"):
         load_scenario(path)

@@ -9,7 +9,7 @@ import pytest
 
 from sim.cli import main
 from sim.errors import UserError
-from sim.scenario import override_param
+from sim.scenario import load_scenario, override_param
 from sim.sensitivity import (
     DEFAULT_PARAMS_FILE,
     OUTPUTS,
@@ -20,6 +20,7 @@ from sim.sensitivity import (
     parse_param,
     sensitivity_sections,
 )
+from tests.helpers import DEFAULT
 
 # One parameter that matters strongly and two that, by construction, cannot move
 # survival: talks.* enter only the talks at the horizon (ODD 7.9, equation 10),
@@ -44,7 +45,9 @@ def _args(out, method: str, samples: int, *extra: str) -> list[str]:
 
 
 def test_default_parameter_file_loads_and_every_bound_is_valid():
-    params = load_default_params(DEFAULT_PARAMS_FILE, ["russia", "turkey"])
+    params = load_default_params(
+        DEFAULT_PARAMS_FILE, load_scenario(DEFAULT, mediators=["russia", "turkey"])
+    )
     assert len(params) == 12
     keys = {p.key for p in params}
     for expected in (
@@ -59,7 +62,7 @@ def test_default_parameter_file_loads_and_every_bound_is_valid():
     ):
         assert expected in keys
     for p in params:
-        declared = override_param(p.key)
+        declared = override_param(p.key, load_scenario(DEFAULT, mediators=["russia", "turkey"]))
         assert p.low < p.high
         assert declared.accepts(p.low) and declared.accepts(p.high), p.key
         assert p.reason.strip()
@@ -106,7 +109,7 @@ def test_sobol_needs_a_power_of_two(tmp_path, capsys):
 
 
 def test_design_is_seeded():
-    params = [parse_param(text, ["none"]) for text in KNOWN]
+    params = [parse_param(text, load_scenario(DEFAULT, mediators=["none"])) for text in KNOWN]
     kwargs = {"samples": 4, "mediators": ["none"], "runs_per_point": 10}
     a = make_design("morris", params, seed=1, **kwargs)
     b = make_design("morris", params, seed=1, **kwargs)
@@ -173,7 +176,7 @@ def test_a_design_that_does_not_match_the_runs_is_refused(morris_dir, tmp_path):
     copy = tmp_path / "copy"
     shutil.copytree(morris_dir, copy)
     # A different but internally consistent design (other seed) in the same folder.
-    params = [parse_param(text, ["none"]) for text in KNOWN]
+    params = [parse_param(text, load_scenario(DEFAULT, mediators=["none"])) for text in KNOWN]
     other = make_design(
         "morris", params, samples=6, seed=99, mediators=["none"], runs_per_point=150
     )
@@ -188,7 +191,7 @@ def test_a_design_with_a_different_number_of_points_is_refused(morris_dir, tmp_p
 
     copy = tmp_path / "copy"
     shutil.copytree(morris_dir, copy)
-    params = [parse_param(text, ["none"]) for text in KNOWN]
+    params = [parse_param(text, load_scenario(DEFAULT, mediators=["none"])) for text in KNOWN]
     make_design("morris", params, samples=4, seed=3, mediators=["none"], runs_per_point=150).save(
         copy
     )

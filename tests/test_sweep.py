@@ -11,9 +11,11 @@ import pytest
 
 from sim.cli import main
 from sim.errors import UserError
+from sim.scenario import load_scenario
 from sim.sweep import analyse_sweep, parse_grid, sweep_sections
+from tests.helpers import DEFAULT
 
-MEDIATORS = ("russia", "turkey")
+MEDIATORS = load_scenario(DEFAULT, mediators=["russia", "turkey"])
 
 
 # --------------------------------------------------------------------------- parsing

@@ -10,9 +10,9 @@ from sim.errors import UserError
 from sim.model import CeasefireModel, simulate_worlds
 from sim.scenario import apply_overrides, load_scenario
 from sim.schema import ACTOR_PARAMS
+from tests.helpers import DEFAULT, scenario_copy
 
 ACTORS = ("regime", "militia", "opposition")
-from tests.helpers import DEFAULT, scenario_copy
 
 
 def _write_variant(folder, name: str, body: str):

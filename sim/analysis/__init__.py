@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from sim.analysis.compare import Breakdown, PairComparison, breakdown, compare_all
-from sim.analysis.load import register_parties_of, Batch, load_batch, validate_runs, variant_order
+from sim.analysis.load import Batch, load_batch, register_parties_of, validate_runs, variant_order
 from sim.analysis.style import variant_colours
 from sim.analysis.survival import SurvivalAnalysis, fit_survival
 

@@ -22,7 +22,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from sim.analysis.style import actors, causes, actor_name, cause_colour, cause_name
+from sim.analysis.style import actor_name, actors, cause_colour, cause_name, causes
 from sim.analysis.survival import ENDPOINT_TITLES, SurvivalAnalysis
 
 if TYPE_CHECKING:  # pragma: no cover

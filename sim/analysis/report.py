@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.analysis.compare import MeanEstimate, Share, format_p
-from sim.analysis.style import actors, actor_name, cause_name
+from sim.analysis.style import actor_name, actors, cause_name
 from sim.analysis.survival import ENDPOINT_TITLES, SurvivalAnalysis, VariantSurvival
 from sim.analysis.verdict import GLOSSARY, made_with, title_suffix, verdict
 
@@ -237,7 +237,9 @@ def format_text(analysis: BatchAnalysis) -> str:
     out.append("Who violated first (share of runs with a violation, 95% Wilson CI)")
     out += [
         text_table(
-            *share_table_rows(analysis.breakdown.first_violator, {a: actor_name(a) for a in actors()})
+            *share_table_rows(
+                analysis.breakdown.first_violator, {a: actor_name(a) for a in actors()}
+            )
         ),
         "",
     ]
@@ -443,7 +445,9 @@ def breakdown_section(analysis: BatchAnalysis) -> Section:
         "<h3>Who violated first</h3>",
         _p("Share of runs with at least one violation."),
         html_table(
-            *share_table_rows(analysis.breakdown.first_violator, {a: actor_name(a) for a in actors()})
+            *share_table_rows(
+                analysis.breakdown.first_violator, {a: actor_name(a) for a in actors()}
+            )
         ),
         "<h3>Violations per 100 truce-hours</h3>",
         _p(

@@ -64,6 +64,7 @@ def party_colour(key: str) -> str:
         return PARTY_PALETTE[keys.index(key) % len(PARTY_PALETTE)]
     return "#969696"
 
+
 #: Fixed colours for the two mediators of the source case.
 MEDIATOR_COLOURS: dict[str, str] = {
     "russia": "#c0392b",  # red

@@ -177,7 +177,4 @@ def load_posterior(path: str | Path, scenario: Scenario | str | Path) -> Posteri
         or weights.sum() <= 0
     ):
         raise UserError("posterior file has no usable (positive, finite) weights", file=file)
-    for key in keys:
-        if not key.startswith("actors."):
-            raise UserError(f"posterior parameter {key!r} is not an actor parameter", file=file)
     return Posterior(samples=frame[keys].reset_index(drop=True), weights=weights, metadata=meta)

@@ -25,9 +25,10 @@ when calibrating to many cases; its `weight` in (0, 1] is how much the fact is
 trusted (1: certain; a claim by one party less). Normal priors are truncated
 to the parameter's valid range (and to `low`/`high` if given).
 
-Only `actors.*` parameters may have priors: the many-worlds model takes
-per-world values for actor parameters alone (`CeasefireModel(world_params=)`),
-which lets one model carry every prior draw at once.
+Any numeric parameter may have a prior (of the scenario, its terms, or the
+mediators: `mediator.conduct.resolve`, `mediators.russia.leverage.regime`): the
+many-worlds model takes per-world values for every one of them
+(`CeasefireModel(world_params=)`), which lets one model carry every prior draw.
 """
 
 from __future__ import annotations
@@ -196,15 +197,14 @@ def make_prior(key: str, entry: Any, scenario: Scenario, *, file: str = "<priors
             parameter, not a table, unknown distribution, missing or non-numeric
             parameters, low >= high, or support outside the parameter's valid range.
     """
-    if not key.startswith("actors."):
+    if key in ("time.step_h", "time.horizon_h"):
         raise UserError(
-            "only actor parameters (actors.<actor>.<param>) can have priors: the model varies "
-            "them per world, which lets one many-worlds model carry every prior draw",
+            "sets the number of steps, which every world shares; it cannot have a prior",
             file=file,
             key=key,
         )
     try:
-        param = override_param(key, scenario.mediators)
+        param = override_param(key, scenario)
     except UserError as error:
         raise UserError(error.detail, file=file, key=key) from None
     if param.kind != "float":

@@ -52,7 +52,8 @@ class WindowOutcomes:
             from sim.errors import UserError
 
             raise UserError(
-                f"the Daraa facts need a party '{party}'; this scenario has {', '.join(self.parties)}"
+                f"the Daraa facts need a party '{party}'; "
+                f"this scenario has {', '.join(self.parties)}"
             )
         return self.parties.index(party)
 
@@ -91,8 +92,9 @@ FACTS: dict[str, Fact] = {
             "first_violator_pro_regime",
             "H2, H3, H5",
             "the first violation was by the regime or the militias, not the opposition",
-            lambda o: (o.first_violator == o.index("regime"))
-            | (o.first_violator == o.index("militia")),
+            lambda o: (
+                (o.first_violator == o.index("regime")) | (o.first_violator == o.index("militia"))
+            ),
         ),
         Fact(
             "first_violator_militia",
@@ -104,7 +106,9 @@ FACTS: dict[str, Fact] = {
             "regime_and_militia_fired",
             "H2",
             "both the regime and the militias violated within the window",
-            lambda o: (o.violations[o.index("regime")] > 0) & (o.violations[o.index("militia")] > 0),
+            lambda o: (
+                (o.violations[o.index("regime")] > 0) & (o.violations[o.index("militia")] > 0)
+            ),
         ),
         Fact(
             "opposition_held",
@@ -158,9 +162,7 @@ def observe_worlds(
         first_violation_h=out["first_violation_h"].astype(float),
         first_violator=ws.state.first_violator.astype(np.int64),
         violations=ws.state.violations.T.astype(np.int64),
-        crossing_open_h=(
-            crossing.astype(float) if crossing is not None else np.zeros(n_worlds)
-        ),
+        crossing_open_h=(crossing.astype(float) if crossing is not None else np.zeros(n_worlds)),
         collapsed=out["collapsed"].astype(bool),
         first_violation_by_h=float(first_violation_by_h),
         parties=scenario.party_keys,

@@ -107,19 +107,19 @@ def run(args: argparse.Namespace) -> int:
         write_sensitivity_figures,
     )
 
-    mediators = list(
-        dict.fromkeys(args.mediators or load_scenario(args.scenario).default_mediators)
-    )
+    scenario = load_scenario(args.scenario)
+    mediators = list(dict.fromkeys(args.mediators or scenario.default_mediators))
+    scenario = scenario.with_mediators(mediators)
     if args.params and args.params_file:
         raise UserError("give --param or --params-file, not both")
     if args.params:
-        params = [parse_param(text, mediators) for text in args.params]
+        params = [parse_param(text, scenario) for text in args.params]
         keys = [p.key for p in params]
         repeated = sorted({k for k in keys if keys.count(k) > 1})
         if repeated:
             raise UserError(f"--param: '{repeated[0]}' is given twice", key=repeated[0])
     else:
-        params = load_default_params(args.params_file or DEFAULT_PARAMS_FILE, mediators)
+        params = load_default_params(args.params_file or DEFAULT_PARAMS_FILE, scenario)
     overrides = parse_overrides(args.overrides)
     clash = sorted(set(overrides) & {p.key for p in params})
     if clash:

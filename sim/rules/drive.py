@@ -10,8 +10,8 @@ and slot), so a world has the same history either way.
 from __future__ import annotations
 
 import numpy as np
-from sim.rules.jit import compiled
 
+from sim.rules.jit import compiled
 from sim.rules.state import RUNNING
 from sim.rules.world import (
     choose,

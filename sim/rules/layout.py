@@ -84,7 +84,9 @@ FIXED_KEYS = ("time.step_h", "time.horizon_h")
 DUE_H, DURATION_H, REVOKE, OPEN_AT_START = (
     TERM_KEYS.index(k) for k in ("due_h", "duration_h", "revoke", "open_at_start")
 )
-BENEFITS, THREATENS, RELIEVES = (TERM_PARTY_KEYS.index(k) for k in ("benefits", "threatens", "relieves"))
+BENEFITS, THREATENS, RELIEVES = (
+    TERM_PARTY_KEYS.index(k) for k in ("benefits", "threatens", "relieves")
+)
 (
     RESOLVE,
     PATROL_CAPACITY,

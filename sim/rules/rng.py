@@ -12,6 +12,7 @@ or one hour at a time by the Mesa model.
 from __future__ import annotations
 
 import numpy as np
+
 from sim.rules.jit import compiled, rule
 
 SLOTS = 256

@@ -16,8 +16,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from sim.rules.jit import compiled, rule
 
+from sim.rules.jit import compiled, rule
 from sim.rules.layout import (
     ATTRIBUTION_ACCURACY,
     BASE,
@@ -287,7 +287,6 @@ def record(st, pr, sc, w, s):
         if hits:  # each adversary's violation costs a share of the trust built
             st.trust[w, p] *= (1.0 - trust_loss) ** hits
         else:  # a quiet step closes part of the gap to full trust
-
             st.trust[w, p] += trust_gain * (1.0 - st.trust[w, p])
 
 
@@ -441,10 +440,10 @@ def update_terms(st, pr, sc, w, s):
                 on = _draw(st, w, s, 5 * n_parties + t) < per_step(chance, sc.step_h)
             else:
                 on = True
-        if on and st.violated[w, controller]:
-            if _draw(st, w, s, 5 * n_parties + n_terms + t) < pr.term[g, t, REVOKE]:
-                on = False
-                st.term_x[w, t] = 0.0
+        reversed_now = on and st.violated[w, controller]
+        if reversed_now and _draw(st, w, s, 5 * n_parties + n_terms + t) < pr.term[g, t, REVOKE]:
+            on = False
+            st.term_x[w, t] = 0.0
         if on:
             duration = pr.term[g, t, DURATION_H]
             if duration > 0.0:
