@@ -17,5 +17,5 @@ from __future__ import annotations
 
 from numba import njit
 
-compiled = njit(cache=True, _nrt=False)
-rule = njit(cache=True, _nrt=False, inline="always")
+compiled = njit(cache=True, _nrt=False, error_model="numpy")
+rule = njit(cache=True, _nrt=False, inline="always", error_model="numpy")
