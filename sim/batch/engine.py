@@ -14,7 +14,6 @@ import os
 import signal
 import sys
 import time
-from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, suppress
@@ -23,10 +22,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.batch.seeding import DEFAULT_CHUNK_SIZE, chunk_bounds, chunk_seed
-from sim.batch.store import BatchStore, outcomes_table, runs_schema
+from sim.batch import limits
+from sim.batch.seeding import DEFAULT_CHUNK_SIZE, chunk_seed
+from sim.batch.store import BatchStore, ChunkId, ChunkMismatch, outcomes_table, runs_schema
 from sim.batch.variants import VariantSpec, expand_variants, parameter_value
 from sim.errors import UserError
+from sim.results.lock import folder_lock
+from sim.results.writer import OutputError
 from sim.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
 
 if TYPE_CHECKING:
@@ -221,10 +223,15 @@ class _Task:
     index: int
     start: int
     stop: int
+    fingerprint: str = ""
 
     @property
     def rows(self) -> int:
         return self.stop - self.start
+
+    @property
+    def chunk_id(self) -> ChunkId:
+        return ChunkId(self.fingerprint, self.variant.spec.label, self.index, self.start, self.rows)
 
 
 @dataclass
@@ -519,14 +526,13 @@ def run_batch(
     started = time.perf_counter()
     scenario_path = Path(scenario_path)
     out = Path(out)
-    for name, value, low in (("runs", runs, 1), ("seed", seed, 0)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise UserError(f"--{name}: expected an integer >= {low}, got {value!r}")
+    limits.bounded("--runs", runs, 1, limits.MAX_RUNS)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise UserError(f"--seed: expected an integer >= 0, got {seed!r}")
     chunk_size = DEFAULT_CHUNK_SIZE if chunk_size is None else chunk_size
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
-        raise UserError(f"--chunk-size: expected an integer >= 1, got {chunk_size!r}")
-    if workers is not None and (not isinstance(workers, int) or workers < 1):
-        raise UserError(f"--workers: expected an integer >= 1, got {workers!r}")
+    limits.bounded("--chunk-size", chunk_size, 1, limits.MAX_CHUNK_SIZE)
+    if workers is not None:
+        limits.bounded("--workers", workers, 1, limits.MAX_WORKERS)
     if executor is not None and dask is not None:
         raise UserError("give either an executor or a Dask address, not both")
     overrides = dict(overrides or {})
@@ -548,8 +554,7 @@ def run_batch(
         from sim.calibration import load_posterior
 
         drawn_from = load_posterior(posterior, base)  # refuses another scenario's posterior
-    drawn_keys = [f"{POSTERIOR_PREFIX}{k}" for k in drawn_from.keys] if drawn_from else []
-    bounds = chunk_bounds(runs, chunk_size)
+    n_chunks = -(-runs // chunk_size)
     manifest = _manifest(
         scenario_path=scenario_path,
         base=base,
@@ -558,13 +563,68 @@ def run_batch(
         seed=seed,
         runs=runs,
         chunk_size=chunk_size,
-        n_chunks=len(bounds),
+        n_chunks=n_chunks,
         command=command,
     )
     manifest["posterior"] = _posterior_entry(posterior, drawn_from)
-    store = BatchStore(out)
+    manifest["fingerprint"] = _fingerprint(manifest)
     if out.exists() and not out.is_dir():
         raise UserError("expected a folder for the results, but it is a file", file=str(out))
+    workers = workers or default_workers()
+    limits.check_batch(manifest["runs_total"], chunk_size, workers, n_chunks * len(planned), out)
+    store = BatchStore(out)
+    with _results_folder(out, command):
+        return _run_locked(
+            store,
+            manifest,
+            planned,
+            base,
+            executor,
+            workers,
+            dask,
+            resume,
+            progress,
+            drawn_from,
+            started,
+        )
+
+
+@contextmanager
+def _results_folder(out: Path, command: str) -> Iterator[None]:
+    """Create `out` if needed and hold its lock; remove it again if this call made it
+    and left it empty (bad input found late, a disk that is full from the start)."""
+    missing = [p for p in (out, *out.parents) if not p.exists()]
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UserError(
+            f"cannot create the results folder ({error.strerror})", file=str(out)
+        ) from None
+    try:
+        with folder_lock(out, command):
+            yield
+    finally:
+        for folder in missing:  # innermost first
+            with suppress(OSError):
+                folder.rmdir()  # only if empty
+
+
+def _run_locked(
+    store: BatchStore,
+    manifest: dict[str, Any],
+    planned: Sequence[_Variant],
+    base: Scenario,
+    executor: cf.Executor | None,
+    workers: int,
+    dask: str | None,
+    resume: bool,
+    progress: bool,
+    drawn_from: Posterior | None,
+    started: float,
+) -> BatchResult:
+    """The batch, with the folder locked: check it, run the missing chunks, assemble."""
+    out, command = store.root, manifest["command"]
+    chunks: dict[str, str] = {}
     if resume:
         old = store.read_manifest()
         if old is None:
@@ -575,57 +635,135 @@ def run_batch(
         _check_resumable(old, manifest, out)
         manifest["started"] = old.get("started", manifest["started"])
         manifest["resumed"] = [*old.get("resumed", []), _now()]
+        if isinstance(old.get("chunks"), dict):
+            chunks = {str(k): str(v) for k, v in old["chunks"].items()}
     elif not store.is_empty():
         raise UserError(
             "the results folder is not empty; choose a new folder, or add --resume to "
             "finish the batch that was started there",
             file=str(out),
         )
-
-    workers = workers or default_workers()
+    hint = _resume_hint(command, out)
+    drawn_keys = [f"{POSTERIOR_PREFIX}{k}" for k in drawn_from.keys] if drawn_from else []
+    runs, chunk_size = manifest["runs_per_variant"], manifest["chunk_size"]
+    record = _ChunkRecord(store, manifest, chunks)
     with _executor_or_given(executor, workers, dask) as (pool, slots, description):
         # Only now, with every input checked and the executor reachable, touch the disk.
-        out.mkdir(parents=True, exist_ok=True)
         store.clean_temporary()
         manifest["executor"] = description
-        store.write_manifest(manifest)
-        tasks = [
-            _Task(variant, index, start, stop)
-            for index, (start, stop) in enumerate(bounds)
-            for variant in planned  # chunk-major: every variant advances together
-        ]
-        missing = [t for t in tasks if not store.has_chunk(t.variant.spec.slug, t.index, t.rows)]
-        done_runs = sum(t.rows for t in tasks) - sum(t.rows for t in missing)
-        _execute(
-            pool,
-            slots,
-            missing,
-            store,
-            seed,
-            done_runs,
-            manifest["runs_total"],
-            progress=progress,
-            resume_hint=_resume_hint(command, out),
-            posterior=drawn_from,
-        )
+        record.flush()
+        tasks = _plan_tasks(planned, runs, chunk_size, manifest["fingerprint"])
+        try:
+            ran = _execute(
+                pool,
+                slots,
+                tasks,
+                store,
+                manifest["seed"],
+                manifest["runs_total"],
+                progress=progress,
+                resume_hint=hint,
+                posterior=drawn_from,
+                record=record,
+            )
+        finally:
+            record.flush()
 
     override_keys = _override_keys(list(base.overrides), planned)
-    rows = store.assemble(
-        [(v.spec.slug, len(bounds), _constant_columns(v, override_keys)) for v in planned],
-        runs_schema(override_keys, drawn_keys),
-        drawn_keys,
-    )
+    parts = [
+        (
+            v.spec.slug,
+            [t.chunk_id for t in _plan_tasks([v], runs, chunk_size, manifest["fingerprint"])],
+            _constant_columns(v, override_keys),
+        )
+        for v in planned
+    ]
+    try:
+        rows = store.assemble(parts, runs_schema(override_keys, drawn_keys), drawn_keys)
+    except OutputError as error:
+        raise BatchFailed(
+            f"{error}; finished chunks are kept in {out}; to finish the batch run: {hint}"
+        ) from None
+    except ChunkMismatch as error:
+        raise BatchFailed(f"{error}; to redo it run: {hint}") from None
+    if rows != manifest["runs_total"]:  # assemble checks each chunk; this checks the count
+        raise BatchFailed(f"runs.parquet would hold {rows} runs, not {manifest['runs_total']}")
     manifest.update(
         finished=_now(),
         complete=True,
         runs_done=rows,
-        chunks_done=len(tasks),
+        chunks_done=len(planned) * manifest["n_chunks"],
         override_columns=override_keys,
     )
-    store.write_manifest(manifest)
-    return BatchResult(
-        out, manifest, len(missing), sum(t.rows for t in missing), time.perf_counter() - started
-    )
+    manifest["written"] = {"runs.parquet": _sha256(store.runs_path)}
+    record.flush()
+    return BatchResult(out, manifest, ran[0], ran[1], time.perf_counter() - started)
+
+
+def _sha256(path: Path) -> str:
+    from sim.results.writer import sha256_file
+
+    return sha256_file(path)
+
+
+def _fingerprint(manifest: Mapping[str, Any]) -> str:
+    """A hash of everything that decides the results: the identity of the batch's chunks."""
+    import hashlib
+    import json
+
+    def hashes(key: str) -> dict[str, Any]:
+        return {n: e.get("sha256") for n, e in (manifest.get(key) or {}).items()}
+
+    decisive = {
+        "scenario": manifest["scenario"]["sha256"],
+        "mediators": hashes("mediators"),
+        "variant_files": hashes("variant_files"),
+        "posterior": (manifest.get("posterior") or {}).get("sha256"),
+        "sim": manifest["versions"]["sim"],
+        **{key: manifest[key] for key in _RESUME_KEYS},
+    }
+    text = json.dumps(decisive, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _plan_tasks(
+    planned: Sequence[_Variant], runs: int, chunk_size: int, fingerprint: str
+) -> Iterator[_Task]:
+    """Every chunk of the batch, chunk-major (every variant advances together), made as
+    they are needed: the plan takes the same memory for a thousand runs or a billion."""
+    for index, start in enumerate(range(0, runs, chunk_size)):
+        stop = min(start + chunk_size, runs)
+        for variant in planned:
+            yield _Task(variant, index, start, stop, fingerprint)
+
+
+class _ChunkRecord:
+    """The manifest's record of finished chunks and their hashes, rewritten at most
+    every `INTERVAL_S` seconds (and at the end): a chunk finished since the last
+    rewrite is not trusted on resume and is simply redone."""
+
+    INTERVAL_S = 1.0
+
+    def __init__(self, store: BatchStore, manifest: dict[str, Any], chunks: dict[str, str]):
+        self.store, self.manifest, self.chunks = store, manifest, chunks
+        self.manifest["chunks"] = chunks
+        self.last = 0.0
+
+    def trusted(self, task: _Task) -> bool:
+        name = self.store.chunk_name(task.variant.spec.slug, task.index)
+        if self.store.verify_chunk(task.variant.spec.slug, task.chunk_id, self.chunks.get(name)):
+            return True
+        self.chunks.pop(name, None)
+        return False
+
+    def add(self, task: _Task, sha256: str) -> None:
+        self.chunks[self.store.chunk_name(task.variant.spec.slug, task.index)] = sha256
+        if time.monotonic() - self.last >= self.INTERVAL_S:
+            self.flush()
+
+    def flush(self) -> None:
+        self.store.write_manifest(self.manifest)
+        self.last = time.monotonic()
 
 
 @contextmanager
@@ -649,30 +787,33 @@ def _resume_hint(command: str, out: Path) -> str:
 def _execute(
     executor: cf.Executor,
     slots: int,
-    tasks: Sequence[_Task],
+    tasks: Iterator[_Task],
     store: BatchStore,
     seed: int,
-    done_runs: int,
     total_runs: int,
     *,
     progress: bool,
     resume_hint: str,
     posterior: Posterior | None = None,
-) -> None:
-    """Run `tasks` on `executor`, writing each chunk as it completes.
+    record: _ChunkRecord,
+) -> tuple[int, int]:
+    """Run the tasks not already done on `executor`, writing each chunk as it completes.
 
-    At most ``2 * slots`` chunks are in flight, so memory stays bounded: a worker
-    is never idle waiting for the parent, and finished chunks never pile up.
+    Tasks are taken from the (lazy) plan only as slots free up, and a chunk already
+    on disk is kept only if `record` trusts it (its hash and identity match). At
+    most ``2 * slots`` chunks are in flight, so memory stays bounded: a worker is
+    never idle waiting for the parent, and finished chunks never pile up.
+
+    Returns:
+        Chunks and runs simulated by this call.
     """
     from tqdm import tqdm
 
-    queue = deque(tasks)
     in_flight: dict[cf.Future, _Task] = {}
     limit = max(2, 2 * slots)
     show = progress and sys.stderr.isatty()
     bar = tqdm(
         total=total_runs,
-        initial=done_runs,
         unit="run",
         unit_scale=True,
         smoothing=0.05,
@@ -682,10 +823,17 @@ def _execute(
         dynamic_ncols=True,
     )
     failure: BaseException | None = None
+    ran = [0, 0]
+    pending = iter(tasks)
     try:
-        while queue or in_flight:
-            while queue and failure is None and len(in_flight) < limit:
-                task = queue.popleft()
+        while True:
+            while failure is None and len(in_flight) < limit:
+                task = next(pending, None)
+                if task is None:
+                    break
+                if record.trusted(task):
+                    bar.update(task.rows)
+                    continue
                 v = task.variant
                 future = executor.submit(
                     simulate_chunk,
@@ -705,10 +853,13 @@ def _execute(
                 task = in_flight.pop(future)
                 try:
                     table = future.result()
+                    sha256 = store.write_chunk(task.variant.spec.slug, task.chunk_id, table)
                 except Exception as error:  # keep going until in-flight chunks are saved
                     failure = failure or error
                     continue
-                store.write_chunk(task.variant.spec.slug, task.index, table)
+                record.add(task, sha256)
+                ran[0] += 1
+                ran[1] += task.rows
                 bar.update(task.rows)
     except KeyboardInterrupt:
         for future in in_flight:
@@ -727,7 +878,13 @@ def _execute(
                 " (a worker process died; if run_batch was called from a script, the call "
                 "must be under `if __name__ == '__main__':`)"
             )
+        what = (
+            str(failure)
+            if isinstance(failure, OutputError)
+            else (f"a chunk failed ({type(failure).__name__}: {failure})")
+        )
         raise BatchFailed(
-            f"a chunk failed ({type(failure).__name__}: {failure}); finished chunks are kept "
-            f"in {store.root}; to finish the batch run: {resume_hint}"
+            f"{what}; finished chunks are kept in {store.root}; to finish the batch run: "
+            f"{resume_hint}"
         ) from failure
+    return ran[0], ran[1]
