@@ -300,13 +300,14 @@ class Design:
 
     def save(self, directory: Path) -> None:
         """Write design.json (with its hash) and design.npy."""
-        from sim.batch.store import atomic_file, write_json
+        from sim.results import ResultsFolder
 
         data = self.to_dict()
         data["sha256"] = hashlib.sha256(_canonical(data).encode()).hexdigest()
-        with atomic_file(directory / DESIGN_MATRIX_FILE) as handle:
-            np.save(handle, self.matrix)
-        write_json(data, directory / DESIGN_FILE)
+        folder = ResultsFolder(directory)
+        folder.write_npy(DESIGN_MATRIX_FILE, self.matrix)
+        folder.write_json(DESIGN_FILE, data)
+        folder.record()
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Design:
@@ -496,7 +497,13 @@ def load_design(directory: str | Path) -> Design:
             file=str(path),
         )
     matrix_path = directory / DESIGN_MATRIX_FILE
-    if not matrix_path.exists() or not np.array_equal(np.load(matrix_path), design.matrix):
+    try:
+        matrix = np.load(matrix_path, allow_pickle=False)
+    except FileNotFoundError:
+        matrix = None
+    except (OSError, ValueError, EOFError) as error:  # truncated, not .npy, a folder
+        raise UserError(f"cannot read the design matrix: {error}", file=str(matrix_path)) from None
+    if matrix is None or not np.array_equal(matrix, design.matrix):
         raise UserError(
             f"{DESIGN_MATRIX_FILE} is missing or differs from the matrix in {DESIGN_FILE}",
             file=str(matrix_path),
@@ -792,10 +799,11 @@ def _salib_indices(design: Design, y: np.ndarray, level: float) -> dict[str, np.
 
 def write_results(analysis: SensitivityAnalysis) -> Path:
     """Write DIR/sensitivity.json (the indices and notes)."""
-    from sim.batch.store import write_json
+    from sim.results import ResultsFolder
 
-    path = Path(analysis.path) / RESULTS_FILE
-    write_json(analysis.to_dict(), path)
+    folder = ResultsFolder(analysis.path)
+    path = folder.write_json(RESULTS_FILE, analysis.to_dict())
+    folder.record()
     return path
 
 

@@ -330,8 +330,6 @@ def write_sweep_file(
     out: Path, plan: SweepPlan, points: Sequence[SweepPoint], manifest: Mapping[str, Any]
 ) -> Path:
     """Write ``DIR/sweep.json``: the grid and the variant label of every point."""
-    from sim.batch.store import write_json
-
     data = {
         "kind": "sweep",
         "axes": [a.to_dict() for a in plan.axes],
@@ -348,8 +346,11 @@ def write_sweep_file(
         "common_random_numbers": "run i of every point and mediator shares its seeds",
     }
     data["sha256"] = _digest(data)
-    path = out / SWEEP_FILE
-    write_json(data, path)
+    from sim.results import ResultsFolder
+
+    folder = ResultsFolder(out)
+    path = folder.write_json(SWEEP_FILE, data)
+    folder.record()
     return path
 
 
@@ -720,14 +721,13 @@ def save_figure(fig: Figure, outdir: Path, name: str, formats: Sequence[str] = (
     """Save `fig` as ``outdir/name.<fmt>`` for each format, byte-stable; return the paths."""
     import matplotlib.pyplot as plt
 
-    outdir.mkdir(parents=True, exist_ok=True)
+    from sim.results.writer import save_figure as write_figure
+
     paths = []
     try:
         for fmt in formats:
             path = outdir / f"{name}.{fmt}"
-            metadata = {"Date": None} if fmt == "svg" else {}
-            fig.savefig(path, dpi=150, bbox_inches="tight", metadata=metadata)
-            paths.append(path)
+            paths.append(write_figure(fig, path, dpi=150, bbox_inches="tight"))
     finally:
         plt.close(fig)
     return paths

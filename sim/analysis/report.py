@@ -556,8 +556,11 @@ def write_report(
     sections = sections[:-1] + list(extra_sections) + sections[-1:]
     scenario = (analysis.batch.manifest.get("scenario") or {}).get("name")
     title = "Ceasefire batch report" + (f": {scenario}" if scenario else "")
-    path = directory / REPORT_FILE
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(render_html(sections, title), encoding="utf-8")
-    tmp.replace(path)  # atomic: a reader never sees a half-written report
+    from sim.results import ResultsFolder
+
+    folder = ResultsFolder(directory)
+    for figure in embedded:
+        folder.note(figure[2])
+    path = folder.write_text(REPORT_FILE, render_html(sections, title))
+    folder.record()  # the manifest lists the report and figures with their hashes
     return path

@@ -194,9 +194,10 @@ def _plot(ref: Any, path: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
+    from pathlib import Path
+
     import matplotlib.pyplot as plt
 
-    from sim.errors import UserError
     from sim.reference import plot_reference
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
@@ -209,9 +210,9 @@ def _plot(ref: Any, path: str) -> None:
     ax.set_title("Real ceasefires, ETH/PRIO 1989-2020 (first 90 days)")
     ax.legend(loc="lower left", fontsize=8)
     fig.tight_layout()
+    from sim.results.writer import save_figure
+
     try:
-        fig.savefig(path, dpi=120)
-    except OSError as error:
-        raise UserError(f"cannot write the plot: {error}", file=path) from error
+        save_figure(fig, Path(path), dpi=120)
     finally:
         plt.close(fig)

@@ -19,7 +19,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -219,9 +219,12 @@ class ResultsFolder:
             raise OutputError(self.root / relative, "the name leaves the results folder")
         return self.root / relative
 
-    def _done(self, path: Path) -> Path:
-        self.written[path.relative_to(self.root).as_posix()] = sha256_file(path)
-        return path
+    def note(self, path: Path) -> Path:
+        """Record a file written into the folder through this module's functions."""
+        self.written[Path(path).relative_to(self.root).as_posix()] = sha256_file(Path(path))
+        return Path(path)
+
+    _done = note
 
     def write_bytes(self, name: str | Path, data: bytes) -> Path:
         return self._done(write_bytes(self.path(name), data))
@@ -264,6 +267,29 @@ class ResultsFolder:
         record = dict(data)
         record["written"] = {**dict(record.get("written") or {}), **self.written}
         return write_json(record, self.root / self.manifest)
+
+    @contextmanager
+    def undo_on_error(self) -> Iterator[ResultsFolder]:
+        """On an error in the block, leave no half-made folder: if this block created
+        the folder, remove what it wrote there and the folders left empty."""
+        created = [p for p in (self.root, *self.root.parents) if not p.exists()]
+        try:
+            yield self
+        except BaseException:
+            if created:
+                for name in self.written:
+                    (self.root / name).unlink(missing_ok=True)
+                for tmp in self.root.rglob(".*.tmp") if self.root.exists() else ():
+                    tmp.unlink(missing_ok=True)
+                folders = sorted(
+                    (p for p in self.root.rglob("*") if p.is_dir()) if self.root.exists() else (),
+                    key=lambda p: len(p.parts),
+                    reverse=True,
+                )
+                for folder in [*folders, *created]:
+                    with suppress(OSError):
+                        folder.rmdir()  # only if empty
+            raise
 
     def record(self) -> None:
         """Add what was written to the folder's existing record (no record: nothing to do)."""
