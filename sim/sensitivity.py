@@ -34,7 +34,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,12 +133,15 @@ def load_default_params(
         UserError: the file is missing or malformed, or a bound is out of range.
     """
     path = Path(path)
+    from sim.safe_input import decode_utf8, parse_toml
+
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise UserError("file not found", file=str(path)) from None
-    except tomllib.TOMLDecodeError as error:
-        raise UserError(f"not valid TOML: {error}", file=str(path)) from None
+    except OSError as error:
+        raise UserError(f"cannot read: {error.strerror}", file=str(path)) from None
+    data = parse_toml(decode_utf8(raw, str(path)), str(path))
     entries = data.get("param")
     if set(data) != {"param"} or not isinstance(entries, list) or not entries:
         raise UserError("expected one or more [[param]] tables and nothing else", file=str(path))

@@ -340,7 +340,7 @@ def hazard_ratio(
 
     Returns:
         (ratio, (lower, upper)); Nones when it cannot be estimated (no events in
-        one variant, so the ratio is 0 or infinite).
+        one variant, so the ratio is 0 or infinite, or too few runs for a finite interval).
     """
     if not np.any(events_a) or not np.any(events_b):
         return None, (None, None)
@@ -363,7 +363,12 @@ def hazard_ratio(
         return None, (None, None)
     row = fitter.summary.loc["b"]
     bounds = [c for c in fitter.summary.columns if c.startswith("exp(coef) ")]
-    return float(row["exp(coef)"]), (float(row[bounds[0]]), float(row[bounds[1]]))
+    ratio, low, high = (float(row["exp(coef)"]), float(row[bounds[0]]), float(row[bounds[1]]))
+    if not (np.isfinite([ratio, low, high]).all() and low > 0):
+        # e.g. one run per variant: the fit "converges" to a ratio with an interval from
+        # 0 to infinity, which says nothing; report it as not estimable.
+        return None, (None, None)
+    return ratio, (low, high)
 
 
 @dataclass

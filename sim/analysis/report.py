@@ -149,7 +149,12 @@ def comparison_rows(analysis: BatchAnalysis) -> list[tuple[str, list[tuple[str, 
                 )
             )
         else:
-            lines.append(("hazard ratio (Cox)", "not estimable (no collapses in one variant)"))
+            lines.append(
+                (
+                    "hazard ratio (Cox)",
+                    "not estimable (no collapses in one variant, or too few runs)",
+                )
+            )
         lines.append(
             (
                 f"held {horizon}: {c.b} − {c.a} (unpaired KM)",
