@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import os
-import signal
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -111,12 +110,6 @@ class InlineExecutor(cf.Executor):
         return future
 
 
-def _ignore_sigint() -> None:
-    # Ctrl-C is the parent's to handle: it cancels the pool and keeps finished chunks,
-    # instead of every worker printing its own KeyboardInterrupt traceback.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def default_workers() -> int:
     """All cores this process may use."""
     try:
@@ -176,7 +169,14 @@ def open_executor(workers: int, dask: str | None = None) -> Iterator[tuple[cf.Ex
             context.set_forkserver_preload(["sim.batch.engine", "sim.model"])
         else:
             context = multiprocessing.get_context()
-        pool = cf.ProcessPoolExecutor(workers, mp_context=context, initializer=_ignore_sigint)
+        from sim.batch.watchdog import init_worker, start_time
+
+        pool = cf.ProcessPoolExecutor(
+            workers,
+            mp_context=context,
+            initializer=init_worker,
+            initargs=(os.getpid(), start_time(os.getpid())),
+        )
         try:
             yield pool, workers, f"process pool ({workers} workers)"
         finally:
