@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -36,6 +37,10 @@ if TYPE_CHECKING:
 
     from sim.calibration import Posterior
 
+_DASK_ADDRESS = re.compile(
+    r"(?:(?:tcp|tls|ws|wss|ucx)://)?(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+):"
+    r"(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
+)
 DASK_CONNECT_TIMEOUT_S = 5.0
 """How long `--dask ADDRESS` waits for the scheduler before giving up (exit 2)."""
 
@@ -126,6 +131,13 @@ def connect_dask(address: str, *, timeout: float | None = None) -> Any:
         timeout: seconds to wait (default: `DASK_CONNECT_TIMEOUT_S`).
     """
     timeout = DASK_CONNECT_TIMEOUT_S if timeout is None else timeout
+    # Checked here, not by Client: a Client made with a malformed address fails half-built
+    # and its __del__ then stalls 10 s and prints a traceback at exit.
+    if not _DASK_ADDRESS.fullmatch(address):
+        raise UserError(
+            f"--dask: expected a scheduler address such as tcp://host:8786 (scheme tcp, tls, "
+            f"ws or wss, a host and a port), or 'local', got {address!r}"
+        )
     try:
         from dask.distributed import Client
     except ImportError:
@@ -202,9 +214,31 @@ def open_executor(workers: int, dask: str | None = None) -> Iterator[tuple[cf.Ex
     client = connect_dask(dask)
     try:
         slots = max(1, sum(client.nthreads().values()))
-        yield client.get_executor(), slots, f"dask {dask} ({slots} threads)"
+        with _quiet_dask_logs():
+            yield client.get_executor(), slots, f"dask {dask} ({slots} threads)"
     finally:
-        client.close()
+        with _quiet_dask_logs():
+            client.close(timeout=DASK_CONNECT_TIMEOUT_S)
+
+
+@contextmanager
+def _quiet_dask_logs() -> Iterator[None]:
+    """Keep distributed's logged tracebacks (a scheduler that went away, reconnect attempts)
+    off the terminal: the batch ends with one line that says how to resume."""
+    import logging
+
+    # distributed's configuration gives some child loggers levels of their own.
+    names = ["distributed"] + [
+        name for name in logging.root.manager.loggerDict if name.startswith("distributed.")
+    ]
+    levels = {name: logging.getLogger(name).level for name in names}
+    for name in names:
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
 
 
 # --------------------------------------------------------------------------- the plan
@@ -878,11 +912,13 @@ def _execute(
                 " (a worker process died; if run_batch was called from a script, the call "
                 "must be under `if __name__ == '__main__':`)"
             )
-        what = (
-            str(failure)
-            if isinstance(failure, OutputError)
-            else (f"a chunk failed ({type(failure).__name__}: {failure})")
-        )
+        if isinstance(failure, OutputError):
+            what = str(failure)
+        elif type(failure).__name__ == "CancelledError":  # Dask dropped the task
+            what = "the Dask scheduler stopped or dropped the work (CancelledError)"
+        else:
+            what = f"a chunk failed ({type(failure).__name__}: {failure})"
+
         raise BatchFailed(
             f"{what}; finished chunks are kept in {store.root}; to finish the batch run: "
             f"{resume_hint}"
