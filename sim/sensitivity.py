@@ -357,6 +357,24 @@ class PointSpec(VariantSpec):
         return f"{base}[point {self.point}]"
 
 
+MAX_POINTS = 20_000
+"""Most design points (each is a variant of the batch, loaded and validated up front)."""
+
+
+def _check_size(method: str, samples: int, n_params: int, n_mediators: int, runs: int) -> None:
+    """Refuse, before SALib draws anything, a design too large to run, with its cost."""
+    from sim.batch.limits import check_worlds
+
+    points = samples * (n_params + (1 if method == "morris" else 2))
+    if points > MAX_POINTS:
+        raise UserError(
+            f"--samples: {samples:,} gives {points:,} design points ({n_mediators} mediator(s) x "
+            f"{runs:,} runs each = {points * n_mediators * runs:,} worlds); at most "
+            f"{MAX_POINTS:,} points"
+        )
+    check_worlds(points * n_mediators * runs, "design x --runs-per-point")
+
+
 def make_design(
     method: str,
     params: Sequence[SensitivityParam],
@@ -384,6 +402,7 @@ def make_design(
         raise UserError(f"--samples: expected at least 2 Morris trajectories, got {samples}")
     if method == "sobol" and (samples < 2 or samples & (samples - 1)):
         raise UserError(f"--samples: expected a power of 2 >= 2 for Sobol' (N), got {samples}")
+    _check_size(method, samples, len(params), len(mediators), runs_per_point)
     design = Design(
         method,
         list(params),

@@ -95,6 +95,8 @@ def check_in_range(key: str, value: float, param: Param, *, option: str) -> None
 def parse_number(text: str, what: str, option: str) -> float:
     """A float from the command line, or a UserError naming the option."""
     try:
+        if not text.isascii():  # float("٦") is 6.0: not what the user typed
+            raise ValueError(text)
         value = float(text)
     except ValueError:
         raise UserError(f"{option}: expected a number for {what}, got '{text}'") from None
@@ -142,11 +144,16 @@ def parse_grid(text: str, mediators: Sequence[str]) -> GridAxis:
     start = parse_number(parts[0], "START", option)
     stop = parse_number(parts[1], "STOP", option)
     try:
+        if not parts[2].isascii():
+            raise ValueError(parts[2])
         count = int(parts[2])
     except ValueError:
         raise UserError(f"{option}: expected an integer COUNT, got '{parts[2]}'") from None
-    if count < 2:
-        raise UserError(f"{option}: expected COUNT >= 2 for '{key}', got {count}", key=key)
+    if not 2 <= count <= MAX_GRID_POINTS:
+        raise UserError(
+            f"{option}: expected COUNT from 2 to {MAX_GRID_POINTS:,} for '{key}', got {count:,}",
+            key=key,
+        )
     if stop <= start:
         raise UserError(
             f"{option}: expected STOP > START for '{key}', got {start:g}:{stop:g}", key=key
