@@ -1,0 +1,143 @@
+"""Every operating-system error is one line naming the path; nothing half-written is left
+(issue 16, item 4). A full disk is simulated by a write that raises ENOSPC."""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+import pytest
+
+from sim.cli import main
+from sim.errors import UserError
+from sim.results import writer
+
+
+def full_disk(monkeypatch: pytest.MonkeyPatch) -> None:
+    def atomic_file(path, mode="wb"):
+        raise writer.as_output_error(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), path)
+
+    monkeypatch.setattr(writer, "atomic_file", atomic_file)
+
+
+def one_line(capsys: pytest.CaptureFixture, *needles: str) -> str:
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    for needle in needles:
+        assert needle in err, err
+    return err
+
+
+def no_temporary_files(folder: Path) -> None:
+    assert not [p for p in folder.rglob("*") if p.name.endswith(".tmp")]
+
+
+@pytest.fixture(scope="module")
+def batch_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("batch") / "b"
+    argv = ["batch", "--mediator", "russia", "--mediator", "turkey", "--runs", "300"]
+    assert main([*argv, "--workers", "1", "--quiet", "--out", str(out)]) == 0
+    return out
+
+
+def test_report_html_that_is_a_folder_is_one_line_and_leaves_no_tmp(
+    batch_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    import shutil
+
+    copy = tmp_path / "b"
+    shutil.copytree(batch_dir, copy)
+    (copy / "report.html").mkdir()
+    assert main(["report", str(copy)]) == 2
+    one_line(capsys, "report.html", "folder")
+    no_temporary_files(copy)
+
+
+def test_report_on_a_full_disk_is_one_line(
+    batch_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import shutil
+
+    copy = tmp_path / "b"
+    shutil.copytree(batch_dir, copy)
+    full_disk(monkeypatch)
+    assert main(["report", str(copy)]) == 1
+    one_line(capsys, "No space left on device")
+    no_temporary_files(copy)
+
+
+def test_the_report_and_its_figures_are_recorded_in_the_manifest(
+    batch_dir: Path, tmp_path: Path
+) -> None:
+    import json
+    import shutil
+
+    copy = tmp_path / "b"
+    shutil.copytree(batch_dir, copy)
+    assert main(["report", str(copy)]) == 0
+    written = json.loads((copy / "manifest.json").read_text())["written"]
+    assert written["report.html"] == writer.sha256_file(copy / "report.html")
+    assert "figures/survival.png" in written and "runs.parquet" in written
+
+
+@pytest.mark.parametrize(
+    ("plot", "status", "needle"),
+    [
+        ("timeline.bmp", 2, ".png or .svg or .pdf"),
+        ("/proc/timeline.png", 2, "/proc/"),
+        ("missing/timeline.png", 2, "does not exist"),
+        ("folder.png", 2, "folder"),
+    ],
+)
+def test_an_unwritable_plot_is_one_line(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    plot: str,
+    status: int,
+    needle: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "folder.png").mkdir()
+    assert main(["run", "--plot", plot]) == status
+    one_line(capsys, needle)
+    no_temporary_files(tmp_path)
+
+
+def test_run_plot_on_a_full_disk_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    full_disk(monkeypatch)
+    assert main(["run", "--plot", str(tmp_path / "t.png")]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "No space left on device" in err and "t.png" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_calibrate_on_a_full_disk_leaves_no_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    full_disk(monkeypatch)
+    out = tmp_path / "new" / "cal"
+    argv = ["calibrate", "--draws", "40", "--replicates", "5", "--out", str(out)]
+    assert main(argv) == 1
+    one_line(capsys, "No space left on device", "posterior.parquet")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_truncated_design_matrix_is_one_line(tmp_path: Path) -> None:
+    from sim.sensitivity import load_design, make_design, parse_param
+
+    from tests.test_sensitivity import KNOWN
+
+    params = [parse_param(t, ["none"]) for t in KNOWN]
+    design = make_design("morris", params, samples=4, seed=1, mediators=["none"], runs_per_point=10)
+    design.save(tmp_path)
+    matrix = tmp_path / "design.npy"
+    matrix.write_bytes(matrix.read_bytes()[:100])
+    with pytest.raises(UserError, match="cannot read the design matrix"):
+        load_design(tmp_path)
