@@ -131,7 +131,6 @@ def test_calibrate_on_a_full_disk_leaves_no_folder(
 
 def test_a_truncated_design_matrix_is_one_line(tmp_path: Path) -> None:
     from sim.sensitivity import load_design, make_design, parse_param
-
     from tests.test_sensitivity import KNOWN
 
     params = [parse_param(t, ["none"]) for t in KNOWN]
