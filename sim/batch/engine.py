@@ -23,12 +23,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.batch import limits
+from sim.batch.record import ChunkRecord, fingerprint, results_folder
 from sim.batch.seeding import DEFAULT_CHUNK_SIZE, chunk_seed
 from sim.batch.store import BatchStore, ChunkId, ChunkMismatch, outcomes_table, runs_schema
 from sim.batch.variants import VariantSpec, expand_variants, parameter_value
 from sim.errors import UserError
-from sim.results.lock import folder_lock
-from sim.results.writer import OutputError
+from sim.results.writer import OutputError, sha256_file
 from sim.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
 
 if TYPE_CHECKING:
@@ -601,13 +601,13 @@ def run_batch(
         command=command,
     )
     manifest["posterior"] = _posterior_entry(posterior, drawn_from)
-    manifest["fingerprint"] = _fingerprint(manifest)
+    manifest["fingerprint"] = fingerprint(manifest, _RESUME_KEYS)
     if out.exists() and not out.is_dir():
         raise UserError("expected a folder for the results, but it is a file", file=str(out))
     workers = workers or default_workers()
     limits.check_batch(manifest["runs_total"], chunk_size, workers, n_chunks * len(planned), out)
     store = BatchStore(out)
-    with _results_folder(out, command):
+    with results_folder(out, command):
         return _run_locked(
             store,
             manifest,
@@ -621,26 +621,6 @@ def run_batch(
             drawn_from,
             started,
         )
-
-
-@contextmanager
-def _results_folder(out: Path, command: str) -> Iterator[None]:
-    """Create `out` if needed and hold its lock; remove it again if this call made it
-    and left it empty (bad input found late, a disk that is full from the start)."""
-    missing = [p for p in (out, *out.parents) if not p.exists()]
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise UserError(
-            f"cannot create the results folder ({error.strerror})", file=str(out)
-        ) from None
-    try:
-        with folder_lock(out, command):
-            yield
-    finally:
-        for folder in missing:  # innermost first
-            with suppress(OSError):
-                folder.rmdir()  # only if empty
 
 
 def _run_locked(
@@ -680,7 +660,7 @@ def _run_locked(
     hint = _resume_hint(command, out)
     drawn_keys = [f"{POSTERIOR_PREFIX}{k}" for k in drawn_from.keys] if drawn_from else []
     runs, chunk_size = manifest["runs_per_variant"], manifest["chunk_size"]
-    record = _ChunkRecord(store, manifest, chunks)
+    record = ChunkRecord(store, manifest, chunks)
     with _executor_or_given(executor, workers, dask) as (pool, slots, description):
         # Only now, with every input checked and the executor reachable, touch the disk.
         store.clean_temporary()
@@ -729,35 +709,9 @@ def _run_locked(
         chunks_done=len(planned) * manifest["n_chunks"],
         override_columns=override_keys,
     )
-    manifest["written"] = {"runs.parquet": _sha256(store.runs_path)}
+    manifest["written"] = {"runs.parquet": sha256_file(store.runs_path)}
     record.flush()
     return BatchResult(out, manifest, ran[0], ran[1], time.perf_counter() - started)
-
-
-def _sha256(path: Path) -> str:
-    from sim.results.writer import sha256_file
-
-    return sha256_file(path)
-
-
-def _fingerprint(manifest: Mapping[str, Any]) -> str:
-    """A hash of everything that decides the results: the identity of the batch's chunks."""
-    import hashlib
-    import json
-
-    def hashes(key: str) -> dict[str, Any]:
-        return {n: e.get("sha256") for n, e in (manifest.get(key) or {}).items()}
-
-    decisive = {
-        "scenario": manifest["scenario"]["sha256"],
-        "mediators": hashes("mediators"),
-        "variant_files": hashes("variant_files"),
-        "posterior": (manifest.get("posterior") or {}).get("sha256"),
-        "sim": manifest["versions"]["sim"],
-        **{key: manifest[key] for key in _RESUME_KEYS},
-    }
-    text = json.dumps(decisive, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _plan_tasks(
@@ -769,35 +723,6 @@ def _plan_tasks(
         stop = min(start + chunk_size, runs)
         for variant in planned:
             yield _Task(variant, index, start, stop, fingerprint)
-
-
-class _ChunkRecord:
-    """The manifest's record of finished chunks and their hashes, rewritten at most
-    every `INTERVAL_S` seconds (and at the end): a chunk finished since the last
-    rewrite is not trusted on resume and is simply redone."""
-
-    INTERVAL_S = 1.0
-
-    def __init__(self, store: BatchStore, manifest: dict[str, Any], chunks: dict[str, str]):
-        self.store, self.manifest, self.chunks = store, manifest, chunks
-        self.manifest["chunks"] = chunks
-        self.last = 0.0
-
-    def trusted(self, task: _Task) -> bool:
-        name = self.store.chunk_name(task.variant.spec.slug, task.index)
-        if self.store.verify_chunk(task.variant.spec.slug, task.chunk_id, self.chunks.get(name)):
-            return True
-        self.chunks.pop(name, None)
-        return False
-
-    def add(self, task: _Task, sha256: str) -> None:
-        self.chunks[self.store.chunk_name(task.variant.spec.slug, task.index)] = sha256
-        if time.monotonic() - self.last >= self.INTERVAL_S:
-            self.flush()
-
-    def flush(self) -> None:
-        self.store.write_manifest(self.manifest)
-        self.last = time.monotonic()
 
 
 @contextmanager
@@ -829,7 +754,7 @@ def _execute(
     progress: bool,
     resume_hint: str,
     posterior: Posterior | None = None,
-    record: _ChunkRecord,
+    record: ChunkRecord,
 ) -> tuple[int, int]:
     """Run the tasks not already done on `executor`, writing each chunk as it completes.
 
