@@ -28,12 +28,16 @@ MAX_WORLDS = 10_000_000_000
 
 RUNS_PER_SECOND = 40_000
 """Runs per second on one core (docs/benchmarks.md: 41,312 for a 1,000,000-run batch)."""
+WORKER_BASE_BYTES = 200_000_000
 BYTES_PER_WORLD = 2_500
-"""Memory per world of a chunk while it is simulated (assumption: a 50,000-world chunk
-takes about 120 MB in a worker, measured with ps during a batch)."""
-DISK_BYTES_PER_RUN = 120
-"""Disk per run: its chunk row and its runs.parquet row (about 50 bytes each, measured
-on a 1,000,000-run batch), rounded up."""
+"""Memory of one process simulating a chunk: about 200 MB plus 2.5 KB per world of the
+chunk. Measured (peak RSS, /usr/bin/time -v, `batch --mediator russia --workers 1`):
+208 MB with --chunk-size 10000, 304 MB with 50000, 315 MB with 200000; the per-world
+slope (2.4 KB between 10,000 and 50,000) is used for every size, an upper bound."""
+DISK_BYTES_PER_RUN = 60
+"""Disk per run, chunk file and runs.parquet together. Measured: 5.9 MB for 200,000
+runs (30 bytes a run, one mediator, no override or posterior columns); doubled for
+the columns a batch may add."""
 
 
 def bounded(name: str, value: object, low: int, high: int) -> int:
@@ -71,7 +75,7 @@ def _free_disk(folder: Path) -> int | None:
 def check_batch(runs_total: int, chunk_size: int, slots: int, n_chunks: int, out: Path) -> None:
     """Refuse a batch the machine cannot hold, with its estimated time, memory and disk."""
     seconds = runs_total / (RUNS_PER_SECOND * max(1, slots))
-    memory = BYTES_PER_WORLD * chunk_size * max(1, slots)
+    memory = (WORKER_BASE_BYTES + BYTES_PER_WORLD * chunk_size) * max(1, slots)
     disk = DISK_BYTES_PER_RUN * runs_total
     estimate = (
         f"{runs_total:,} runs in {n_chunks:,} chunks: about {_hours(seconds)} on {slots} "
