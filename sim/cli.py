@@ -65,6 +65,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"ceasefire {args.command}: interrupted; finished work is kept.", file=sys.stderr)
         return 130
+    finally:
+        # Free Arrow-backed tables and readers now, while pyarrow's thread pools are alive:
+        # freed during the interpreter's final teardown instead, a pool thread can outlive
+        # them and abort the process at exit ("terminate called without an active
+        # exception", status -6; apache/arrow#34314).
+        import gc
+
+        gc.collect()
 
 
 if __name__ == "__main__":  # pragma: no cover
