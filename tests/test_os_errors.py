@@ -15,7 +15,7 @@ from sim.results import writer
 
 
 def full_disk(monkeypatch: pytest.MonkeyPatch) -> None:
-    def atomic_file(path, mode="wb"):
+    def atomic_file(path, mode="wb", **kwargs):
         raise writer.as_output_error(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), path)
 
     monkeypatch.setattr(writer, "atomic_file", atomic_file)

@@ -206,11 +206,11 @@ def test_a_full_disk_mid_batch_is_one_resume_line_and_resume_finishes(
     real = writer.atomic_file
     written = []
 
-    def failing(path, mode="wb"):
+    def failing(path, mode="wb", **kwargs):
         if len(written) >= 3 and path.name.startswith("chunk-"):
             raise writer.as_output_error(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), path)
         written.append(path)
-        return real(path, mode)
+        return real(path, mode, **kwargs)
 
     monkeypatch.setattr(writer, "atomic_file", failing)
     argv = [
@@ -242,7 +242,7 @@ def test_a_full_disk_mid_batch_is_one_resume_line_and_resume_finishes(
 def test_a_full_disk_at_the_start_leaves_no_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
-    def full(path, mode="wb"):
+    def full(path, mode="wb", **kwargs):
         raise writer.as_output_error(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), path)
 
     monkeypatch.setattr(writer, "atomic_file", full)

@@ -149,9 +149,11 @@ def outcomes_table(
 # --------------------------------------------------------------------------- writes
 
 
-def write_parquet(table: pa.Table, path: Path) -> None:
+def write_parquet(table: pa.Table, path: Path, *, record: bool = True) -> None:
     """Write `table` to `path` atomically with the batch's fixed Parquet options."""
-    writer.write_parquet(table, path, row_group_size=ROW_GROUP_SIZE, **_PARQUET_OPTIONS)
+    writer.write_parquet(
+        table, path, record=record, row_group_size=ROW_GROUP_SIZE, **_PARQUET_OPTIONS
+    )
 
 
 def write_json(data: Mapping[str, Any], path: Path) -> None:
@@ -259,7 +261,7 @@ class BatchStore:
             raise ValueError(f"chunk {chunk} came back with {table.num_rows} rows")
         meta = {**(table.schema.metadata or {}), CHUNK_META_KEY: chunk.encode()}
         path = self.chunk_path(slug, chunk.index)
-        write_parquet(table.replace_schema_metadata(meta), path)
+        write_parquet(table.replace_schema_metadata(meta), path, record=False)
         return sha256_file(path)
 
     def clean_temporary(self) -> int:

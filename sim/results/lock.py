@@ -13,12 +13,12 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sim.errors import UserError
-from sim.results.writer import as_output_error
+from sim.results.writer import OutputError, as_output_error, write_text
 
 LOCK_FILE = ".lock"
 
@@ -57,7 +57,8 @@ def folder_lock(folder: Path, command: str) -> Iterator[None]:
             ) from None
         info = {"pid": os.getpid(), "command": command, "started": _now()}
         try:
-            path.write_text(json.dumps(info) + "\n", encoding="utf-8")
+            with suppress(OutputError):  # only a courtesy to a second batch
+                write_text(path, json.dumps(info) + "\n")
             yield
         finally:
             path.unlink(missing_ok=True)

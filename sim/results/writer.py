@@ -76,8 +76,13 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+_WRITTEN: set[Path] = set()
+"""Every file this process wrote through this module (but chunks, which the batch
+manifest records itself): `ResultsFolder.record` adds those under its folder."""
+
+
 @contextmanager
-def atomic_file(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
+def atomic_file(path: Path, mode: str = "wb", *, record: bool = True) -> Iterator[IO[Any]]:
     """Open a temporary file beside `path`; on success, fsync it and rename it to `path`.
 
     Readers never see a half-written file: until the rename, the final name holds
@@ -98,6 +103,8 @@ def atomic_file(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
             raise IsADirectoryError(errno.EISDIR, "it is a folder, expected a file", str(path))
         os.replace(tmp, path)
         tmp = None
+        if record:
+            _WRITTEN.add(path.absolute())
     except OSError as error:
         raise as_output_error(error, path) from None
     finally:
@@ -153,18 +160,23 @@ def write_json(data: Mapping[str, Any], path: Path) -> Path:
     return write_text(path, text)
 
 
-def write_with(path: Path, write: Callable[[IO[bytes]], Any]) -> Path:
-    """Write `path` atomically with `write(handle)` (a library's own writer)."""
-    with atomic_file(path) as handle:
+def write_with(path: Path, write: Callable[[IO[bytes]], Any], *, record: bool = True) -> Path:
+    """Write `path` atomically with `write(handle)` (a library's own writer).
+
+    Args:
+        record: False for files recorded elsewhere (batch chunks: in the manifest's
+            ``chunks``), so that this process's log of written files stays small.
+    """
+    with atomic_file(path, record=record) as handle:
         write(handle)
     return Path(path)
 
 
-def write_parquet(table: pa.Table, path: Path, **options: Any) -> Path:
+def write_parquet(table: pa.Table, path: Path, *, record: bool = True, **options: Any) -> Path:
     """Write an Arrow table to `path` atomically (options go to `pq.write_table`)."""
     import pyarrow.parquet as pq
 
-    return write_with(path, lambda handle: pq.write_table(table, handle, **options))
+    return write_with(path, lambda handle: pq.write_table(table, handle, **options), record=record)
 
 
 def write_npy(array: np.ndarray, path: Path) -> Path:
@@ -292,7 +304,15 @@ class ResultsFolder:
             raise
 
     def record(self) -> None:
-        """Add what was written to the folder's existing record (no record: nothing to do)."""
+        """Add what was written to the folder's existing record (no record: nothing to do).
+
+        Besides the files written through this object, that is every file this process
+        wrote under the folder through this module (figures drawn by a report section...).
+        """
+        root = self.root.absolute()
+        for path in sorted(_WRITTEN):
+            if path.is_relative_to(root) and path.is_file() and path.name != self.manifest:
+                self.written.setdefault(path.relative_to(root).as_posix(), sha256_file(path))
         if not self.written:
             return
         existing = self.read_manifest()
