@@ -680,8 +680,11 @@ def _run_locked(
                 posterior=drawn_from,
                 record=record,
             )
-        finally:
-            record.flush()
+        except BaseException:
+            with suppress(OutputError):  # the error on its way says what went wrong
+                record.flush()
+            raise
+        _flush_or_fail(record, hint)
 
     override_keys = _override_keys(list(base.overrides), planned)
     parts = [
@@ -710,7 +713,7 @@ def _run_locked(
         override_columns=override_keys,
     )
     manifest["written"] = {"runs.parquet": sha256_file(store.runs_path)}
-    record.flush()
+    _flush_or_fail(record, hint)
     return BatchResult(out, manifest, ran[0], ran[1], time.perf_counter() - started)
 
 
@@ -723,6 +726,17 @@ def _plan_tasks(
         stop = min(start + chunk_size, runs)
         for variant in planned:
             yield _Task(variant, index, start, stop, fingerprint)
+
+
+def _flush_or_fail(record: ChunkRecord, hint: str) -> None:
+    """Rewrite the manifest; if the disk refuses, the batch is interrupted: say how to resume."""
+    try:
+        record.flush()
+    except OutputError as error:
+        raise BatchFailed(
+            f"{error}; finished chunks are kept in {record.store.root}; to finish the batch "
+            f"run: {hint}"
+        ) from None
 
 
 @contextmanager
