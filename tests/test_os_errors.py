@@ -140,3 +140,80 @@ def test_a_truncated_design_matrix_is_one_line(tmp_path: Path) -> None:
     matrix.write_bytes(matrix.read_bytes()[:100])
     with pytest.raises(UserError, match="cannot read the design matrix"):
         load_design(tmp_path)
+
+
+def fill(folder: Path) -> None:
+    """Write into `folder` until its file system is full."""
+    with open(folder / "filler", "wb") as handle:
+        try:
+            while True:
+                handle.write(b"\0" * 65536)
+                handle.flush()
+        except OSError as error:
+            assert error.errno == errno.ENOSPC
+
+
+@pytest.mark.slow
+def test_a_real_full_disk_mid_batch_is_one_resume_line(tmp_path: Path) -> None:
+    """On an 8 MB tmpfs that another process fills while the batch runs (skipped where
+    the test cannot mount one)."""
+    import shutil
+    import subprocess
+    import sys
+    import time
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(disk)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    root = Path(__file__).resolve().parent.parent
+    argv = [
+        sys.executable,
+        "-m",
+        "sim",
+        "batch",
+        "--mediator",
+        "russia",
+        "--runs",
+        "100000",
+        "--chunk-size",
+        "5000",
+        "--seed",
+        "3",
+        "--workers",
+        "1",
+        "--quiet",
+    ]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    try:
+        batch = subprocess.Popen(
+            [*argv, "--out", str(disk / "b")], env=env, stderr=subprocess.PIPE, text=True
+        )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not list(disk.glob("b/chunks/*/*.parquet")):
+            time.sleep(0.1)
+        fill(disk)
+        err = batch.communicate(timeout=300)[1]
+        assert batch.returncode == 1, err
+        assert err.count("\n") == 1 and "No space left on device" in err, err
+        assert err.rstrip().endswith("--resume")
+        no_temporary_files(disk)
+        shutil.copytree(disk / "b", tmp_path / "b")  # finish it on a disk with room
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)
+    resumed = subprocess.run(
+        [*argv, "--out", str(tmp_path / "b"), "--resume"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    whole = subprocess.run([*argv, "--out", str(tmp_path / "whole")], env=env, timeout=300)
+    assert whole.returncode == 0
+    assert (tmp_path / "b" / "runs.parquet").read_bytes() == (
+        tmp_path / "whole" / "runs.parquet"
+    ).read_bytes()
