@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from sim import __version__, commands
 from sim.errors import UserError
+from sim.results.writer import OutputError, as_output_error
 
 EXIT_USER_ERROR = 2
 
@@ -49,12 +50,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as error:
         print(f"ceasefire {args.command}: error: {error}", file=sys.stderr)
         return EXIT_USER_ERROR
-    except BrokenPipeError:  # output piped into `head` and the like: not an error
-        sys.stderr.close()
-        return 0
+    except OutputError as error:  # a file or folder could not be read or written
+        print(f"ceasefire {args.command}: error: {error}", file=sys.stderr)
+        return error.status
+    except RecursionError:  # a structure nested deeper than any reader allows
+        print(f"ceasefire {args.command}: error: input nested too deeply", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except OSError as error:
+        if isinstance(error, BrokenPipeError):  # output piped into `head`: not an error
+            sys.stderr.close()
+            return 0
+        failure = as_output_error(error, error.filename or "?", "read or write")
+        print(f"ceasefire {args.command}: error: {failure}", file=sys.stderr)
+        return failure.status
     except KeyboardInterrupt:
         print(f"ceasefire {args.command}: interrupted; finished work is kept.", file=sys.stderr)
         return 130
+    finally:
+        # Free Arrow-backed tables and readers now, while pyarrow's thread pools are alive:
+        # freed during the interpreter's final teardown instead, a pool thread can outlive
+        # them and abort the process at exit ("terminate called without an active
+        # exception", status -6; apache/arrow#34314).
+        import gc
+
+        gc.collect()
 
 
 def _canonical_mediator_names(args: argparse.Namespace) -> None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import Any
 
 from sim.errors import UserError
 from sim.resources import default_scenario, find_in_folder, looks_like_path, match_name
+from sim.safe_input import check_name, decode_utf8, is_ascii_number_text, parse_toml
 from sim.schema import (
     ACTOR_BOOLS,
     ACTOR_STRINGS,
@@ -88,9 +88,8 @@ class SourceFile:
             raise UserError("file not found", file=str(path)) from None
         except OSError as error:
             raise UserError(f"cannot read: {error.strerror}", file=str(path)) from None
-        return cls(
-            str(path), raw.decode("utf-8", errors="replace"), hashlib.sha256(raw).hexdigest()
-        )
+        text = decode_utf8(raw, str(path))
+        return cls(str(path), text, hashlib.sha256(raw).hexdigest())
 
 
 @dataclass(frozen=True)
@@ -250,10 +249,7 @@ class Scenario:
 
 
 def _parse_toml(source: SourceFile) -> dict[str, Any]:
-    try:
-        return tomllib.loads(source.text)
-    except tomllib.TOMLDecodeError as error:
-        raise UserError(f"not valid TOML: {error}", file=source.path) from None
+    return parse_toml(source.text, source.path)
 
 
 def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -473,6 +469,8 @@ def parse_assignment(text: str) -> tuple[str, str]:
 
 def _parse_literal(text: str) -> Any:
     lowered = text.lower()
+    if not is_ascii_number_text(text):  # int("-٦") is -6: not what the user typed
+        return text
     if lowered in {"true", "false"}:
         return lowered == "true"
     try:
@@ -600,6 +598,10 @@ def _apply_variant(
             )
         elif not isinstance(raw, str):
             raise UserError(f"expected a string, got {raw!r}", file=source.path, key=full)
+        elif full == "variant.name" and raw != path.stem:
+            raise UserError(
+                f"expected the file's name '{path.stem}', got '{raw}'", file=source.path, key=full
+            )
     assignments = {}
     set_table = table.get("set", {})
     if not isinstance(set_table, dict):
@@ -612,6 +614,12 @@ def _apply_variant(
         scenario = replace(scenario, mediators=ReadOnlyDict(mediators))
     for key, raw in set_table.items():
         value, _note = _split_provenance(raw, file=source.path, key=f"set.{key}", strict=strict)
+        if isinstance(value, str):  # a file's values are typed, as in a scenario file
+            raise UserError(
+                f"expected a number or true/false, got the string {value!r}",
+                file=source.path,
+                key=f"set.{key}",
+            )
         assignments[key] = value
     try:
         values, mediators = _apply_values(scenario, assignments, file=source.path)
@@ -864,6 +872,7 @@ def load_scenario(
     for key in ("scenario.name",):
         if key not in parsed.strings:
             raise UserError("missing; expected a string", file=source.path, key=key)
+    check_name(parsed.strings["scenario.name"], file=source.path, key="scenario.name")
     defaults = parsed.lists.get("scenario.mediators", ())
     if not defaults:
         raise UserError(

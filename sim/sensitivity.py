@@ -34,7 +34,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,12 +147,15 @@ def load_default_params(
         from sim.scenario import load_scenario
 
         scenario = load_scenario()
+    from sim.safe_input import decode_utf8, parse_toml
+
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise UserError("file not found", file=str(path)) from None
-    except tomllib.TOMLDecodeError as error:
-        raise UserError(f"not valid TOML: {error}", file=str(path)) from None
+    except OSError as error:
+        raise UserError(f"cannot read: {error.strerror}", file=str(path)) from None
+    data = parse_toml(decode_utf8(raw, str(path)), str(path))
     entries = data.get("param")
     if set(data) != {"param"} or not isinstance(entries, list) or not entries:
         raise UserError("expected one or more [[param]] tables and nothing else", file=str(path))
@@ -314,13 +316,14 @@ class Design:
 
     def save(self, directory: Path) -> None:
         """Write design.json (with its hash) and design.npy."""
-        from sim.batch.store import atomic_file, write_json
+        from sim.results import ResultsFolder
 
         data = self.to_dict()
         data["sha256"] = hashlib.sha256(_canonical(data).encode()).hexdigest()
-        with atomic_file(directory / DESIGN_MATRIX_FILE) as handle:
-            np.save(handle, self.matrix)
-        write_json(data, directory / DESIGN_FILE)
+        folder = ResultsFolder(directory)
+        folder.write_npy(DESIGN_MATRIX_FILE, self.matrix)
+        folder.write_json(DESIGN_FILE, data)
+        folder.record()
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Design:
@@ -368,6 +371,24 @@ class PointSpec(VariantSpec):
         return f"{base}[point {self.point}]"
 
 
+MAX_POINTS = 20_000
+"""Most design points (each is a variant of the batch, loaded and validated up front)."""
+
+
+def _check_size(method: str, samples: int, n_params: int, n_mediators: int, runs: int) -> None:
+    """Refuse, before SALib draws anything, a design too large to run, with its cost."""
+    from sim.batch.limits import check_worlds
+
+    points = samples * (n_params + (1 if method == "morris" else 2))
+    if points > MAX_POINTS:
+        raise UserError(
+            f"--samples: {samples:,} gives {points:,} design points ({n_mediators} mediator(s) x "
+            f"{runs:,} runs each = {points * n_mediators * runs:,} worlds); at most "
+            f"{MAX_POINTS:,} points"
+        )
+    check_worlds(points * n_mediators * runs, "design x --runs-per-point")
+
+
 def make_design(
     method: str,
     params: Sequence[SensitivityParam],
@@ -395,6 +416,7 @@ def make_design(
         raise UserError(f"--samples: expected at least 2 Morris trajectories, got {samples}")
     if method == "sobol" and (samples < 2 or samples & (samples - 1)):
         raise UserError(f"--samples: expected a power of 2 >= 2 for Sobol' (N), got {samples}")
+    _check_size(method, samples, len(params), len(mediators), runs_per_point)
     design = Design(
         method,
         list(params),
@@ -510,7 +532,13 @@ def load_design(directory: str | Path) -> Design:
             file=str(path),
         )
     matrix_path = directory / DESIGN_MATRIX_FILE
-    if not matrix_path.exists() or not np.array_equal(np.load(matrix_path), design.matrix):
+    try:
+        matrix = np.load(matrix_path, allow_pickle=False)
+    except FileNotFoundError:
+        matrix = None
+    except (OSError, ValueError, EOFError) as error:  # truncated, not .npy, a folder
+        raise UserError(f"cannot read the design matrix: {error}", file=str(matrix_path)) from None
+    if matrix is None or not np.array_equal(matrix, design.matrix):
         raise UserError(
             f"{DESIGN_MATRIX_FILE} is missing or differs from the matrix in {DESIGN_FILE}",
             file=str(matrix_path),
@@ -805,10 +833,11 @@ def _salib_indices(design: Design, y: np.ndarray, level: float) -> dict[str, np.
 
 def write_results(analysis: SensitivityAnalysis) -> Path:
     """Write DIR/sensitivity.json (the indices and notes)."""
-    from sim.batch.store import write_json
+    from sim.results import ResultsFolder
 
-    path = Path(analysis.path) / RESULTS_FILE
-    write_json(analysis.to_dict(), path)
+    folder = ResultsFolder(analysis.path)
+    path = folder.write_json(RESULTS_FILE, analysis.to_dict())
+    folder.record()
     return path
 
 

@@ -97,6 +97,8 @@ def check_in_range(key: str, value: float, param: Param, *, option: str) -> None
 def parse_number(text: str, what: str, option: str) -> float:
     """A float from the command line, or a UserError naming the option."""
     try:
+        if not text.isascii():  # float("٦") is 6.0: not what the user typed
+            raise ValueError(text)
         value = float(text)
     except ValueError:
         raise UserError(f"{option}: expected a number for {what}, got '{text}'") from None
@@ -144,11 +146,16 @@ def parse_grid(text: str, scenario: Scenario) -> GridAxis:
     start = parse_number(parts[0], "START", option)
     stop = parse_number(parts[1], "STOP", option)
     try:
+        if not parts[2].isascii():
+            raise ValueError(parts[2])
         count = int(parts[2])
     except ValueError:
         raise UserError(f"{option}: expected an integer COUNT, got '{parts[2]}'") from None
-    if count < 2:
-        raise UserError(f"{option}: expected COUNT >= 2 for '{key}', got {count}", key=key)
+    if not 2 <= count <= MAX_GRID_POINTS:
+        raise UserError(
+            f"{option}: expected COUNT from 2 to {MAX_GRID_POINTS:,} for '{key}', got {count:,}",
+            key=key,
+        )
     if stop <= start:
         raise UserError(
             f"{option}: expected STOP > START for '{key}', got {start:g}:{stop:g}", key=key
@@ -333,8 +340,6 @@ def write_sweep_file(
     out: Path, plan: SweepPlan, points: Sequence[SweepPoint], manifest: Mapping[str, Any]
 ) -> Path:
     """Write ``DIR/sweep.json``: the grid and the variant label of every point."""
-    from sim.batch.store import write_json
-
     data = {
         "kind": "sweep",
         "axes": [a.to_dict() for a in plan.axes],
@@ -351,8 +356,11 @@ def write_sweep_file(
         "common_random_numbers": "run i of every point and mediator shares its seeds",
     }
     data["sha256"] = _digest(data)
-    path = out / SWEEP_FILE
-    write_json(data, path)
+    from sim.results import ResultsFolder
+
+    folder = ResultsFolder(out)
+    path = folder.write_json(SWEEP_FILE, data)
+    folder.record()
     return path
 
 
@@ -768,14 +776,13 @@ def save_figure(fig: Figure, outdir: Path, name: str, formats: Sequence[str] = (
     """Save `fig` as ``outdir/name.<fmt>`` for each format, byte-stable; return the paths."""
     import matplotlib.pyplot as plt
 
-    outdir.mkdir(parents=True, exist_ok=True)
+    from sim.results.writer import save_figure as write_figure
+
     paths = []
     try:
         for fmt in formats:
             path = outdir / f"{name}.{fmt}"
-            metadata = {"Date": None} if fmt == "svg" else {}
-            fig.savefig(path, dpi=150, bbox_inches="tight", metadata=metadata)
-            paths.append(path)
+            paths.append(write_figure(fig, path, dpi=150, bbox_inches="tight"))
     finally:
         plt.close(fig)
     return paths

@@ -159,8 +159,9 @@ def save_timeline_plot(
 
     fig, ax = plt.subplots(figsize=(11, 3.6), constrained_layout=True)
     plot_timeline(events, outcome, title=title, ax=ax)
-    tmp = path.with_name(f".{path.name}.tmp{path.suffix}")
-    fig.savefig(tmp, dpi=150)
-    plt.close(fig)
-    tmp.replace(path)  # atomic: never a half-written figure under the real name
-    return path
+    from sim.results.writer import save_figure
+
+    try:
+        return save_figure(fig, path, dpi=150)  # atomic: never a half-written figure
+    finally:
+        plt.close(fig)

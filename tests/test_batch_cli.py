@@ -37,7 +37,7 @@ def test_set_overrides_become_columns(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--runs", "0"], "--runs: expected an integer >= 1"),
+        (["--runs", "0"], "--runs: expected an integer from 1 to"),
         (["--mediator", "nobody"], "unknown mediator 'nobody'"),
         (["--set", "actors.regime.nope=1"], "no such parameter"),
         (["--set", "mediator.conduct.resolve=2"], "from 0 to 1"),

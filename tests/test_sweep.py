@@ -39,7 +39,7 @@ def test_grid_on_an_integer_parameter_rounds_and_refuses_repeats():
         ("actors.militia.spoil=0:3:4", "no such parameter; did you mean 'actors.militia.spoiling'"),
         ("escalation.collapse_threshold=4:2:3", "expected STOP > START"),
         ("escalation.collapse_threshold=2:2:3", "expected STOP > START"),
-        ("escalation.collapse_threshold=1:3:1", "expected COUNT >= 2"),
+        ("escalation.collapse_threshold=1:3:1", "expected COUNT from 2 to"),
         ("mediator.conduct.resolve=0.5:1.5:3", "outside the valid range"),
         ("actors.regime.base=-60:0:3", "outside the valid range"),
         ("terms.crossing.open_at_start=0:1:2", "true or false"),

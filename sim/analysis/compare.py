@@ -289,7 +289,7 @@ def hazard_ratio(
 
     Returns:
         (ratio, (lower, upper)); Nones when it cannot be estimated (no events in
-        one variant, so the ratio is 0 or infinite).
+        one variant, so the ratio is 0 or infinite, or too few runs for a finite interval).
     """
     ratio = _stats.cox_hazard_ratio(durations_a, events_a, durations_b, events_b, level)
     return ratio.estimate, (ratio.low, ratio.high)

@@ -555,8 +555,9 @@ def write_figures(
     Returns:
         The paths written, in `FIGURES` order.
     """
+    from sim.results.writer import save_figure
+
     outdir = Path(outdir)
-    outdir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for spec in FIGURES:
         if reference is not None and spec.name == "survival":
@@ -567,17 +568,8 @@ def write_figures(
             fig.tight_layout()
             for fmt in formats:
                 path = outdir / f"{spec.name}.{fmt}"
-                fig.savefig(path, dpi=dpi, bbox_inches="tight", metadata=_metadata(fmt))
+                save_figure(fig, path, dpi=dpi, bbox_inches="tight")
                 written.append(path)
         finally:
             plt.close(fig)
     return written
-
-
-def _metadata(fmt: str) -> dict[str, str | None]:
-    # Drop the creation date so the same batch gives byte-identical figures.
-    if fmt == "svg":
-        return {"Date": None}
-    if fmt == "pdf":
-        return {"CreationDate": None}
-    return {}

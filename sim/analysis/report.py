@@ -152,7 +152,12 @@ def comparison_rows(analysis: BatchAnalysis) -> list[tuple[str, list[tuple[str, 
                 )
             )
         else:
-            lines.append(("hazard ratio (Cox)", "not estimable (no collapses in one variant)"))
+            lines.append(
+                (
+                    "hazard ratio (Cox)",
+                    "not estimable (no collapses in one variant, or too few runs)",
+                )
+            )
         lines.append(
             (
                 f"held {horizon}: {c.b} − {c.a} (unpaired KM)",
@@ -606,8 +611,11 @@ def write_report(
     suffix = title_suffix(analysis.batch.manifest)
     if suffix:
         title += f" ({suffix})"
-    path = directory / REPORT_FILE
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(render_html(sections, title), encoding="utf-8")
-    tmp.replace(path)  # atomic: a reader never sees a half-written report
+    from sim.results import ResultsFolder
+
+    folder = ResultsFolder(directory)
+    for figure in embedded:
+        folder.note(figure[2])
+    path = folder.write_text(REPORT_FILE, render_html(sections, title))
+    folder.record()  # the manifest lists the report and figures with their hashes
     return path

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import os
-import signal
+import re
 import sys
 import time
-from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, suppress
@@ -23,10 +22,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.batch.seeding import DEFAULT_CHUNK_SIZE, chunk_bounds
-from sim.batch.store import BatchStore, outcomes_table, runs_schema
+from sim.batch import limits
+from sim.batch.record import ChunkRecord, fingerprint, results_folder
+from sim.batch.seeding import DEFAULT_CHUNK_SIZE
+from sim.batch.store import BatchStore, ChunkId, ChunkMismatch, outcomes_table, runs_schema
 from sim.batch.variants import VariantSpec, expand_variants, parameter_value
 from sim.errors import UserError
+from sim.results.writer import OutputError, sha256_file
 from sim.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
 
 if TYPE_CHECKING:
@@ -35,6 +37,10 @@ if TYPE_CHECKING:
 
     from sim.calibration import Posterior
 
+_DASK_ADDRESS = re.compile(
+    r"(?:(?:tcp|tls|ws|wss|ucx)://)?(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+):"
+    r"(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
+)
 DASK_CONNECT_TIMEOUT_S = 5.0
 """How long `--dask ADDRESS` waits for the scheduler before giving up (exit 2)."""
 
@@ -111,12 +117,6 @@ class InlineExecutor(cf.Executor):
         return future
 
 
-def _ignore_sigint() -> None:
-    # Ctrl-C is the parent's to handle: it cancels the pool and keeps finished chunks,
-    # instead of every worker printing its own KeyboardInterrupt traceback.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def default_workers() -> int:
     """All cores this process may use."""
     try:
@@ -133,6 +133,13 @@ def connect_dask(address: str, *, timeout: float | None = None) -> Any:
         timeout: seconds to wait (default: `DASK_CONNECT_TIMEOUT_S`).
     """
     timeout = DASK_CONNECT_TIMEOUT_S if timeout is None else timeout
+    # Checked here, not by Client: a Client made with a malformed address fails half-built
+    # and its __del__ then stalls 10 s and prints a traceback at exit.
+    if not _DASK_ADDRESS.fullmatch(address):
+        raise UserError(
+            f"--dask: expected a scheduler address such as tcp://host:8786 (scheme tcp, tls, "
+            f"ws or wss, a host and a port), or 'local', got {address!r}"
+        )
     try:
         from dask.distributed import Client
     except ImportError:
@@ -176,7 +183,14 @@ def open_executor(workers: int, dask: str | None = None) -> Iterator[tuple[cf.Ex
             context.set_forkserver_preload(["sim.batch.engine", "sim.model"])
         else:
             context = multiprocessing.get_context()
-        pool = cf.ProcessPoolExecutor(workers, mp_context=context, initializer=_ignore_sigint)
+        from sim.batch.watchdog import init_worker, start_time
+
+        pool = cf.ProcessPoolExecutor(
+            workers,
+            mp_context=context,
+            initializer=init_worker,
+            initargs=(os.getpid(), start_time(os.getpid())),
+        )
         try:
             yield pool, workers, f"process pool ({workers} workers)"
         finally:
@@ -202,9 +216,31 @@ def open_executor(workers: int, dask: str | None = None) -> Iterator[tuple[cf.Ex
     client = connect_dask(dask)
     try:
         slots = max(1, sum(client.nthreads().values()))
-        yield client.get_executor(), slots, f"dask {dask} ({slots} threads)"
+        with _quiet_dask_logs():
+            yield client.get_executor(), slots, f"dask {dask} ({slots} threads)"
     finally:
-        client.close()
+        with _quiet_dask_logs():
+            client.close(timeout=DASK_CONNECT_TIMEOUT_S)
+
+
+@contextmanager
+def _quiet_dask_logs() -> Iterator[None]:
+    """Keep distributed's logged tracebacks (a scheduler that went away, reconnect attempts)
+    off the terminal: the batch ends with one line that says how to resume."""
+    import logging
+
+    # distributed's configuration gives some child loggers levels of their own.
+    names = ["distributed"] + [
+        name for name in logging.root.manager.loggerDict if name.startswith("distributed.")
+    ]
+    levels = {name: logging.getLogger(name).level for name in names}
+    for name in names:
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
 
 
 # --------------------------------------------------------------------------- the plan
@@ -223,10 +259,15 @@ class _Task:
     index: int
     start: int
     stop: int
+    fingerprint: str = ""
 
     @property
     def rows(self) -> int:
         return self.stop - self.start
+
+    @property
+    def chunk_id(self) -> ChunkId:
+        return ChunkId(self.fingerprint, self.variant.spec.label, self.index, self.start, self.rows)
 
 
 @dataclass
@@ -533,14 +574,13 @@ def run_batch(
     started = time.perf_counter()
     scenario_path = Path(scenario_path)
     out = Path(out)
-    for name, value, low in (("runs", runs, 1), ("seed", seed, 0)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise UserError(f"--{name}: expected an integer >= {low}, got {value!r}")
+    limits.bounded("--runs", runs, 1, limits.MAX_RUNS)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise UserError(f"--seed: expected an integer >= 0, got {seed!r}")
     chunk_size = DEFAULT_CHUNK_SIZE if chunk_size is None else chunk_size
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
-        raise UserError(f"--chunk-size: expected an integer >= 1, got {chunk_size!r}")
-    if workers is not None and (not isinstance(workers, int) or workers < 1):
-        raise UserError(f"--workers: expected an integer >= 1, got {workers!r}")
+    limits.bounded("--chunk-size", chunk_size, 1, limits.MAX_CHUNK_SIZE)
+    if workers is not None:
+        limits.bounded("--workers", workers, 1, limits.MAX_WORKERS)
     if executor is not None and dask is not None:
         raise UserError("give either an executor or a Dask address, not both")
     overrides = dict(overrides or {})
@@ -562,8 +602,7 @@ def run_batch(
         from sim.calibration import load_posterior
 
         drawn_from = load_posterior(posterior, base)  # refuses another scenario's posterior
-    drawn_keys = [f"{POSTERIOR_PREFIX}{k}" for k in drawn_from.keys] if drawn_from else []
-    bounds = chunk_bounds(runs, chunk_size)
+    n_chunks = -(-runs // chunk_size)
     manifest = _manifest(
         scenario_path=scenario_path,
         base=base,
@@ -572,13 +611,48 @@ def run_batch(
         seed=seed,
         runs=runs,
         chunk_size=chunk_size,
-        n_chunks=len(bounds),
+        n_chunks=n_chunks,
         command=command,
     )
     manifest["posterior"] = _posterior_entry(posterior, drawn_from)
-    store = BatchStore(out)
+    manifest["fingerprint"] = fingerprint(manifest, _RESUME_KEYS)
     if out.exists() and not out.is_dir():
         raise UserError("expected a folder for the results, but it is a file", file=str(out))
+    workers = workers or default_workers()
+    limits.check_batch(manifest["runs_total"], chunk_size, workers, n_chunks * len(planned), out)
+    store = BatchStore(out)
+    with results_folder(out, command):
+        return _run_locked(
+            store,
+            manifest,
+            planned,
+            base,
+            executor,
+            workers,
+            dask,
+            resume,
+            progress,
+            drawn_from,
+            started,
+        )
+
+
+def _run_locked(
+    store: BatchStore,
+    manifest: dict[str, Any],
+    planned: Sequence[_Variant],
+    base: Scenario,
+    executor: cf.Executor | None,
+    workers: int,
+    dask: str | None,
+    resume: bool,
+    progress: bool,
+    drawn_from: Posterior | None,
+    started: float,
+) -> BatchResult:
+    """The batch, with the folder locked: check it, run the missing chunks, assemble."""
+    out, command = store.root, manifest["command"]
+    chunks: dict[str, str] = {}
     if resume:
         old = store.read_manifest()
         if old is None:
@@ -589,61 +663,99 @@ def run_batch(
         _check_resumable(old, manifest, out)
         manifest["started"] = old.get("started", manifest["started"])
         manifest["resumed"] = [*old.get("resumed", []), _now()]
+        if isinstance(old.get("chunks"), dict):
+            chunks = {str(k): str(v) for k, v in old["chunks"].items()}
     elif not store.is_empty():
         raise UserError(
             "the results folder is not empty; choose a new folder, or add --resume to "
             "finish the batch that was started there",
             file=str(out),
         )
-
-    workers = workers or default_workers()
+    hint = _resume_hint(command, out)
+    drawn_keys = [f"{POSTERIOR_PREFIX}{k}" for k in drawn_from.keys] if drawn_from else []
+    runs, chunk_size = manifest["runs_per_variant"], manifest["chunk_size"]
+    record = ChunkRecord(store, manifest, chunks)
     with _executor_or_given(executor, workers, dask) as (pool, slots, description):
         # Only now, with every input checked and the executor reachable, touch the disk.
-        out.mkdir(parents=True, exist_ok=True)
         store.clean_temporary()
         manifest["executor"] = description
-        store.write_manifest(manifest)
-        tasks = [
-            _Task(variant, index, start, stop)
-            for index, (start, stop) in enumerate(bounds)
-            for variant in planned  # chunk-major: every variant advances together
-        ]
-        missing = [t for t in tasks if not store.has_chunk(t.variant.spec.slug, t.index, t.rows)]
-        done_runs = sum(t.rows for t in tasks) - sum(t.rows for t in missing)
-        _execute(
-            pool,
-            slots,
-            missing,
-            store,
-            seed,
-            done_runs,
-            manifest["runs_total"],
-            progress=progress,
-            resume_hint=_resume_hint(command, out),
-            posterior=drawn_from,
-        )
+        record.flush()
+        tasks = _plan_tasks(planned, runs, chunk_size, manifest["fingerprint"])
+        try:
+            ran = _execute(
+                pool,
+                slots,
+                tasks,
+                store,
+                manifest["seed"],
+                manifest["runs_total"],
+                progress=progress,
+                resume_hint=hint,
+                posterior=drawn_from,
+                record=record,
+            )
+        except BaseException:
+            with suppress(OutputError):  # the error on its way says what went wrong
+                record.flush()
+            raise
+        _flush_or_fail(record, hint)
 
     override_keys = _override_keys(list(base.overrides), planned)
+    parts = [
+        (
+            v.spec.slug,
+            [t.chunk_id for t in _plan_tasks([v], runs, chunk_size, manifest["fingerprint"])],
+            _constant_columns(v, override_keys),
+        )
+        for v in planned
+    ]
     from sim.outcomes import scenario_columns
 
     columns = scenario_columns(base)
-    rows = store.assemble(
-        [(v.spec.slug, len(bounds), _constant_columns(v, override_keys)) for v in planned],
-        runs_schema(columns, override_keys, drawn_keys),
-        columns,
-        drawn_keys,
-    )
+    try:
+        rows = store.assemble(
+            parts, runs_schema(columns, override_keys, drawn_keys), columns, drawn_keys
+        )
+    except OutputError as error:
+        raise BatchFailed(
+            f"{error}; finished chunks are kept in {out}; to finish the batch run: {hint}"
+        ) from None
+    except ChunkMismatch as error:
+        raise BatchFailed(f"{error}; to redo it run: {hint}") from None
+    if rows != manifest["runs_total"]:  # assemble checks each chunk; this checks the count
+        raise BatchFailed(f"runs.parquet would hold {rows} runs, not {manifest['runs_total']}")
     manifest.update(
         finished=_now(),
         complete=True,
         runs_done=rows,
-        chunks_done=len(tasks),
+        chunks_done=len(planned) * manifest["n_chunks"],
         override_columns=override_keys,
     )
-    store.write_manifest(manifest)
-    return BatchResult(
-        out, manifest, len(missing), sum(t.rows for t in missing), time.perf_counter() - started
-    )
+    manifest["written"] = {"runs.parquet": sha256_file(store.runs_path)}
+    _flush_or_fail(record, hint)
+    return BatchResult(out, manifest, ran[0], ran[1], time.perf_counter() - started)
+
+
+def _plan_tasks(
+    planned: Sequence[_Variant], runs: int, chunk_size: int, fingerprint: str
+) -> Iterator[_Task]:
+    """Every chunk of the batch, chunk-major (every variant advances together), made as
+    they are needed: the plan takes the same memory for a thousand runs or a billion."""
+    for index, start in enumerate(range(0, runs, chunk_size)):
+        stop = min(start + chunk_size, runs)
+        for variant in planned:
+            yield _Task(variant, index, start, stop, fingerprint)
+
+
+def _flush_or_fail(record: ChunkRecord, hint: str) -> None:
+    """Rewrite the manifest; if the disk refuses, the batch is interrupted: say how to resume."""
+    try:
+        record.flush()
+    except OutputError as error:
+        raise BatchFailed(
+            f"{error}; finished chunks are kept in {record.store.root}; to finish the batch "
+            f"run: {hint}"
+        ) from None
 
 
 @contextmanager
@@ -667,30 +779,33 @@ def _resume_hint(command: str, out: Path) -> str:
 def _execute(
     executor: cf.Executor,
     slots: int,
-    tasks: Sequence[_Task],
+    tasks: Iterator[_Task],
     store: BatchStore,
     seed: int,
-    done_runs: int,
     total_runs: int,
     *,
     progress: bool,
     resume_hint: str,
     posterior: Posterior | None = None,
-) -> None:
-    """Run `tasks` on `executor`, writing each chunk as it completes.
+    record: ChunkRecord,
+) -> tuple[int, int]:
+    """Run the tasks not already done on `executor`, writing each chunk as it completes.
 
-    At most ``2 * slots`` chunks are in flight, so memory stays bounded: a worker
-    is never idle waiting for the parent, and finished chunks never pile up.
+    Tasks are taken from the (lazy) plan only as slots free up, and a chunk already
+    on disk is kept only if `record` trusts it (its hash and identity match). At
+    most ``2 * slots`` chunks are in flight, so memory stays bounded: a worker is
+    never idle waiting for the parent, and finished chunks never pile up.
+
+    Returns:
+        Chunks and runs simulated by this call.
     """
     from tqdm import tqdm
 
-    queue = deque(tasks)
     in_flight: dict[cf.Future, _Task] = {}
     limit = max(2, 2 * slots)
     show = progress and sys.stderr.isatty()
     bar = tqdm(
         total=total_runs,
-        initial=done_runs,
         unit="run",
         unit_scale=True,
         smoothing=0.05,
@@ -700,10 +815,17 @@ def _execute(
         dynamic_ncols=True,
     )
     failure: BaseException | None = None
+    ran = [0, 0]
+    pending = iter(tasks)
     try:
-        while queue or in_flight:
-            while queue and failure is None and len(in_flight) < limit:
-                task = queue.popleft()
+        while True:
+            while failure is None and len(in_flight) < limit:
+                task = next(pending, None)
+                if task is None:
+                    break
+                if record.trusted(task):
+                    bar.update(task.rows)
+                    continue
                 v = task.variant
                 future = executor.submit(
                     simulate_chunk,
@@ -723,10 +845,13 @@ def _execute(
                 task = in_flight.pop(future)
                 try:
                     table = future.result()
+                    sha256 = store.write_chunk(task.variant.spec.slug, task.chunk_id, table)
                 except Exception as error:  # keep going until in-flight chunks are saved
                     failure = failure or error
                     continue
-                store.write_chunk(task.variant.spec.slug, task.index, table)
+                record.add(task, sha256)
+                ran[0] += 1
+                ran[1] += task.rows
                 bar.update(task.rows)
     except KeyboardInterrupt:
         for future in in_flight:
@@ -745,7 +870,15 @@ def _execute(
                 " (a worker process died; if run_batch was called from a script, the call "
                 "must be under `if __name__ == '__main__':`)"
             )
+        if isinstance(failure, OutputError):
+            what = str(failure)
+        elif type(failure).__name__ == "CancelledError":  # Dask dropped the task
+            what = "the Dask scheduler stopped or dropped the work (CancelledError)"
+        else:
+            what = f"a chunk failed ({type(failure).__name__}: {failure})"
+
         raise BatchFailed(
-            f"a chunk failed ({type(failure).__name__}: {failure}); finished chunks are kept "
-            f"in {store.root}; to finish the batch run: {resume_hint}"
+            f"{what}; finished chunks are kept in {store.root}; to finish the batch run: "
+            f"{resume_hint}"
         ) from failure
+    return ran[0], ran[1]

@@ -6,31 +6,39 @@ Layout (docs/results-format.md)::
     DIR/chunks/<variant slug>/chunk-000123.parquet   one per finished chunk
     DIR/runs.parquet                           every run, assembled at the end
 
-Every file is written atomically: to a temporary file in the same folder,
-flushed to disk, then renamed over its final name, so a crash leaves either
-the whole file or none of it (and perhaps a ``*.tmp`` that `clean_temporary`
-removes on resume). Parquet files are written by pyarrow with fixed options and
+Every file is written atomically through `sim.results.writer` (the one writer
+of results): a crash leaves either the whole file or none of it (and perhaps a
+``*.tmp`` that `clean_temporary` removes on resume). Each chunk carries its
+identity (batch fingerprint, variant, chunk index, first run, row count) in its
+Parquet key-value metadata and the manifest its sha256, so resume trusts a chunk
+only if both match and `assemble` checks every run is there once, in order.
+Parquet files are written by pyarrow with fixed options and
 no timestamps, so the same chunks always assemble into the same bytes.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.errors import UserError
 from sim.outcomes import Column
+from sim.results import writer
+from sim.results.lock import LOCK_FILE
+from sim.results.writer import OutputError, atomic_file, sha256_file
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
+__all__ = ["BatchStore", "ChunkId", "atomic_file", "write_json", "write_parquet"]
+
 MANIFEST_FILE = "manifest.json"
+CHUNK_META_KEY = b"ceasefire_chunk"
 RUNS_FILE = "runs.parquet"
 CHUNKS_DIR = "chunks"
 ROW_GROUP_SIZE = 65_536
@@ -133,73 +141,44 @@ def outcomes_table(
     return pa.Table.from_arrays(arrays, schema=chunk_schema(columns, list(drawn)))
 
 
-# --------------------------------------------------------------------------- atomic writes
+# --------------------------------------------------------------------------- writes
 
 
-@contextmanager
-def atomic_file(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
-    """Open a temporary file beside `path`; on success, fsync it and rename it to `path`.
-
-    Readers never see a half-written file: until the rename, the final name holds
-    the previous version or nothing. On error the temporary file is removed.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; results are for sharing
-        with os.fdopen(fd, mode) as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _umask() -> int:
-    # os.umask can only be read by setting it; done once, before any worker threads.
-    global _UMASK
-    if _UMASK is None:
-        _UMASK = os.umask(0o022)
-        os.umask(_UMASK)
-    return _UMASK
-
-
-_UMASK: int | None = None
-
-
-def _fsync_dir(folder: Path) -> None:
-    # Make the rename itself durable; not every platform can open a directory.
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def write_parquet(table: pa.Table, path: Path) -> None:
+def write_parquet(table: pa.Table, path: Path, *, record: bool = True) -> None:
     """Write `table` to `path` atomically with the batch's fixed Parquet options."""
-    import pyarrow.parquet as pq
-
-    with atomic_file(path) as handle:
-        pq.write_table(table, handle, row_group_size=ROW_GROUP_SIZE, **_PARQUET_OPTIONS)
+    writer.write_parquet(
+        table, path, record=record, row_group_size=ROW_GROUP_SIZE, **_PARQUET_OPTIONS
+    )
 
 
 def write_json(data: Mapping[str, Any], path: Path) -> None:
     """Write `data` as indented JSON to `path` atomically."""
-    with atomic_file(path, "w") as handle:
-        json.dump(data, handle, indent=2, ensure_ascii=False)
-        handle.write("\n")
+    writer.write_json(data, path)
 
 
 # --------------------------------------------------------------------------- the folder
+
+
+@dataclass(frozen=True)
+class ChunkId:
+    """What a chunk file must be: written into its Parquet metadata, checked on resume.
+
+    Attributes:
+        batch: the batch fingerprint (hash of everything that decides the results).
+        variant: the variant's label.
+        index: the chunk's index.
+        start: its first run.
+        rows: its number of runs.
+    """
+
+    batch: str
+    variant: str
+    index: int
+    start: int
+    rows: int
+
+    def encode(self) -> bytes:
+        return json.dumps(asdict(self), sort_keys=True).encode("utf-8")
 
 
 class BatchStore:
@@ -220,38 +199,65 @@ class BatchStore:
     def runs_path(self) -> Path:
         return self.root / RUNS_FILE
 
+    def chunk_name(self, slug: str, index: int) -> str:
+        """The chunk's path relative to the folder (its key in the manifest)."""
+        return f"{CHUNKS_DIR}/{slug}/chunk-{index:06d}.parquet"
+
     def chunk_path(self, slug: str, index: int) -> Path:
         """Where chunk `index` of the variant with folder name `slug` is kept."""
-        return self.root / CHUNKS_DIR / slug / f"chunk-{index:06d}.parquet"
+        return self.root / self.chunk_name(slug, index)
 
     def is_empty(self) -> bool:
-        """True if the folder does not exist or holds nothing."""
-        return not self.root.exists() or not any(self.root.iterdir())
+        """True if the folder does not exist or holds nothing (but its lock file)."""
+        if not self.root.exists():
+            return True
+        return all(entry.name == LOCK_FILE for entry in self.root.iterdir())
 
     def read_manifest(self) -> dict[str, Any] | None:
-        """The manifest, or None if there is none."""
+        """The manifest, or None if there is none.
+
+        Raises:
+            UserError: it cannot be read or is not a JSON object (truncated, a folder...).
+        """
         try:
-            return json.loads(self.manifest_path.read_text())
-        except FileNotFoundError:
-            return None
+            return writer.ResultsFolder(self.root, MANIFEST_FILE).read_manifest()
+        except OutputError as error:
+            raise UserError(
+                f"cannot resume: the manifest is damaged ({str(error).split(': ', 1)[-1]}); "
+                "start the batch again in a new folder",
+                file=str(self.manifest_path),
+            ) from None
 
     def write_manifest(self, manifest: Mapping[str, Any]) -> None:
         write_json(manifest, self.manifest_path)
 
-    def has_chunk(self, slug: str, index: int, rows: int) -> bool:
-        """True if the chunk's file exists and holds `rows` rows (else it is redone)."""
+    def verify_chunk(self, slug: str, chunk: ChunkId, sha256: str | None) -> bool:
+        """True if the chunk's file is exactly the one recorded: hash and identity match.
+
+        A chunk that fails (missing, damaged, from another batch, variant or index, or
+        never recorded) is redone.
+        """
         import pyarrow.parquet as pq
 
-        path = self.chunk_path(slug, index)
-        if not path.exists():
+        path = self.chunk_path(slug, chunk.index)
+        if sha256 is None or not path.is_file():
             return False
         try:
-            return pq.ParquetFile(path).metadata.num_rows == rows
-        except Exception:  # unreadable: treat as missing and overwrite it
+            if sha256_file(path) != sha256:
+                return False
+            meta = pq.read_schema(path).metadata or {}
+        except Exception:  # unreadable: redo it
             return False
+        return meta.get(CHUNK_META_KEY) == chunk.encode()
 
-    def write_chunk(self, slug: str, index: int, table: pa.Table) -> None:
-        write_parquet(table, self.chunk_path(slug, index))
+    def write_chunk(self, slug: str, chunk: ChunkId, table: pa.Table) -> str:
+        """Write a chunk with its identity; return its path relative to the folder and hash."""
+        if table.num_rows != chunk.rows:
+            raise ValueError(f"chunk {chunk} came back with {table.num_rows} rows")
+        meta = {**(table.schema.metadata or {}), CHUNK_META_KEY: chunk.encode()}
+        path = self.chunk_path(slug, chunk.index)
+        write_parquet(table.replace_schema_metadata(meta), path, record=False)
+        return sha256_file(path)
 
     def clean_temporary(self) -> int:
         """Remove temporary files a killed batch may have left; return how many."""
@@ -263,7 +269,7 @@ class BatchStore:
 
     def assemble(
         self,
-        parts: Sequence[tuple[str, int, Callable[[pa.Table], pa.Table]]],
+        parts: Sequence[tuple[str, Sequence[ChunkId], Callable[[pa.Table], pa.Table]]],
         schema: pa.Schema,
         columns: Sequence[Column],
         drawn_keys: Sequence[str] = (),
@@ -271,11 +277,13 @@ class BatchStore:
         """Write runs.parquet from the chunk files, streaming, and return its row count.
 
         Args:
-            parts: per variant in order: its slug, its number of chunks, and a function
+            parts: per variant in order: its slug, its chunks in order, and a function
                 that adds the variant's constant columns to one chunk's table.
             schema: the schema of runs.parquet (see `runs_schema`).
             drawn_keys: columns of per-run drawn parameters held in the chunk files.
 
+        Each chunk's identity and runs are checked as it is read: every variant's runs
+        must be 0, 1, 2, ... once each, in order, or nothing replaces runs.parquet.
         Only one chunk is in memory at a time, so memory stays bounded however
         many runs the batch holds.
         """
@@ -284,14 +292,29 @@ class BatchStore:
         rows = 0
         with (
             atomic_file(self.runs_path) as handle,
-            pq.ParquetWriter(handle, schema, **_PARQUET_OPTIONS) as writer,
+            pq.ParquetWriter(handle, schema, **_PARQUET_OPTIONS) as parquet,
         ):
-            for slug, n_chunks, complete in parts:
-                for index in range(n_chunks):
-                    chunk = pq.read_table(
-                        self.chunk_path(slug, index), schema=chunk_schema(columns, drawn_keys)
-                    )
-                    table = complete(chunk).select(schema.names).cast(schema)
-                    writer.write_table(table, row_group_size=ROW_GROUP_SIZE)
+            for slug, chunks, complete in parts:
+                for chunk in chunks:
+                    path = self.chunk_path(slug, chunk.index)
+                    chunk_table = pq.read_table(path, schema=chunk_schema(columns, drawn_keys))
+                    _check_chunk(path, chunk, chunk_table)
+                    table = complete(chunk_table).select(schema.names).cast(schema)
+                    parquet.write_table(table, row_group_size=ROW_GROUP_SIZE)
                     rows += table.num_rows
         return rows
+
+
+def _check_chunk(path: Path, chunk: ChunkId, table: pa.Table) -> None:
+    """Refuse a chunk whose identity or runs are not what the plan says."""
+    import pyarrow.parquet as pq
+
+    found = (pq.read_schema(path).metadata or {}).get(CHUNK_META_KEY)
+    runs = table.column("run").to_numpy()
+    expected = np.arange(chunk.start, chunk.start + chunk.rows, dtype=np.int64)
+    if found != chunk.encode() or not np.array_equal(runs, expected):
+        raise ChunkMismatch(f"{path}: not chunk {chunk.index} of variant {chunk.variant!r}")
+
+
+class ChunkMismatch(RuntimeError):
+    """A chunk file is not the one the plan expects (runs.parquet is left untouched)."""

@@ -68,6 +68,8 @@ class VariantSpec:
         """A folder name for this variant's chunk files, unique per label."""
         label = self.label
         slug = _SLUG_UNSAFE.sub("_", label)
+        if slug.startswith("."):  # never ".", ".." or a hidden folder
+            slug = "_" + slug
         if slug != label:
             slug += "-" + hashlib.sha256(label.encode()).hexdigest()[:8]
         return slug

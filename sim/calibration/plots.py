@@ -59,15 +59,16 @@ def write_posterior_figures(
     result: CalibrationResult, outdir: str | Path, formats: tuple[str, ...] = ("png", "svg")
 ) -> list[Path]:
     """One figure per parameter, `posterior_<key>.<fmt>`, plus `posterior.<fmt>` with all."""
+    from sim.results.writer import save_figure
+
     outdir = Path(outdir)
-    outdir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
 
     def save(fig, stem: str) -> None:
         fig.tight_layout()
         for fmt in formats:
             path = outdir / f"{stem}.{fmt}"
-            fig.savefig(path, dpi=130, metadata={"Date": None} if fmt == "svg" else {})
+            save_figure(fig, path, dpi=130)
             written.append(path)
         plt.close(fig)
 

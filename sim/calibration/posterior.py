@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import UserError
+from sim.results.writer import write_parquet
 from sim.scenario import Scenario, load_scenario
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -29,7 +30,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 META_KEY = b"ceasefire_posterior"
 KIND = "ceasefire-posterior"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2 adds ``sha256``: a checksum of the values, checked on load (1 had none)."""
 POSTERIOR_STREAM = 0
 """Spawn-key suffix of the posterior draws inside a batch chunk (see `posterior_seed`)."""
 
@@ -85,7 +87,6 @@ class Posterior:
 def write_posterior(result: CalibrationResult, path: str | Path) -> Path:
     """Write the accepted draws of `result` with their provenance to a Parquet file."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     path = Path(path)
     table = pa.Table.from_pandas(result.posterior, preserve_index=False)
@@ -104,11 +105,83 @@ def write_posterior(result: CalibrationResult, path: str | Path) -> Path:
         "priors": {p.key: p.as_dict() for p in result.spec.priors},
         "priors_file": {"path": result.spec.path, "sha256": result.spec.sha256},
     }
+    meta["sha256"] = _values_sha256(result.posterior, [*result.spec.keys, "weight"])
     table = table.replace_schema_metadata(
         {**(table.schema.metadata or {}), META_KEY: json.dumps(meta).encode("utf-8")}
     )
-    pq.write_table(table, path)
-    return path
+    return write_parquet(table, path)
+
+
+def _values_sha256(frame: pd.DataFrame, columns: list[str]) -> str:
+    """A checksum of the values that matter: each column's name and float64 bytes."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for column in columns:
+        digest.update(column.encode("utf-8") + b"\0")
+        digest.update(np.ascontiguousarray(frame[column].to_numpy(dtype="<f8")).tobytes())
+    return digest.hexdigest()
+
+
+def _check_values(table: Any, meta: dict[str, Any], scenario: Scenario, file: str) -> list[str]:
+    """Validate the whole posterior before any work: keys, types, values, ranges, checksum.
+
+    Returns:
+        The calibrated parameter keys.
+    """
+    import pyarrow as pa
+
+    names = table.column_names
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise UserError(f"posterior file has duplicated column(s) {repeated}", file=file)
+    keys = meta.get("parameters")
+    if not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys):
+        raise UserError("posterior file lists no parameters", file=file)
+    if len(set(keys)) != len(keys):
+        raise UserError(f"posterior file lists a parameter twice: {keys}", file=file)
+    priors = meta.get("priors") if isinstance(meta.get("priors"), dict) else {}
+    for key in keys:
+        if not key.startswith("actors.") or key not in scenario.values:
+            raise UserError(
+                f"posterior parameter {key!r} is not an actor parameter of this scenario",
+                file=file,
+            )
+    missing = [k for k in [*keys, "weight"] if k not in names]
+    if missing:
+        raise UserError(f"posterior file lacks column(s) {', '.join(missing)}", file=file)
+    for column in [*keys, "weight"]:
+        data = table.column(column)
+        if not (pa.types.is_floating(data.type) or pa.types.is_integer(data.type)):
+            raise UserError(
+                f"posterior column {column!r} holds {data.type}, not numbers", file=file
+            )
+        if data.null_count:
+            raise UserError(f"posterior column {column!r} has {data.null_count} null(s)", file=file)
+        values = data.to_numpy().astype(float)
+        if not np.all(np.isfinite(values)):
+            raise UserError(f"posterior column {column!r} holds NaN or infinity", file=file)
+        prior = priors.get(column) if column != "weight" else {"low": 0.0, "high": np.inf}
+        try:
+            low, high = float(prior["low"]), float(prior["high"])
+        except (KeyError, TypeError, ValueError):
+            raise UserError(
+                f"posterior file gives no prior range for {column!r}", file=file
+            ) from None
+        outside = (values < low) | (values > high)
+        if outside.any():
+            raise UserError(
+                f"posterior column {column!r} has {int(outside.sum())} value(s) outside its "
+                f"prior's range [{low:g}, {high:g}] (e.g. {values[outside][0]:g})",
+                file=file,
+            )
+    if meta.get("format_version", 1) >= 2:
+        frame = table.select([*keys, "weight"]).to_pandas()
+        if meta.get("sha256") != _values_sha256(frame, [*keys, "weight"]):
+            raise UserError(
+                "posterior file is damaged: its values do not match their checksum", file=file
+            )
+    return keys
 
 
 def load_posterior(path: str | Path, scenario: Scenario | str | Path) -> Posterior:
@@ -132,12 +205,13 @@ def load_posterior(path: str | Path, scenario: Scenario | str | Path) -> Posteri
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     try:
-        table = pq.read_table(path)
+        table = pq.ParquetFile(path).read()
     except FileNotFoundError:
         raise UserError("posterior file not found", file=file) from None
-    except (OSError, pa.ArrowInvalid) as error:
+    except (OSError, pa.ArrowException, ValueError) as error:
         raise UserError(
-            f"not a posterior file (cannot read it as Parquet: {error})", file=file
+            f"not a posterior file (cannot read it as Parquet: {str(error).splitlines()[0]})",
+            file=file,
         ) from None
     raw = (table.schema.metadata or {}).get(META_KEY)
     try:
@@ -162,13 +236,8 @@ def load_posterior(path: str | Path, scenario: Scenario | str | Path) -> Posteri
             f"{scenario.source.sha256[:12]}...); calibrate again",
             file=file,
         )
-    frame = table.to_pandas()
-    keys = list(meta.get("parameters") or [])
-    missing = [k for k in [*keys, "weight"] if k not in frame.columns]
-    if missing or not keys:
-        raise UserError(
-            f"posterior file lacks column(s) {', '.join(missing) or 'parameters'}", file=file
-        )
+    keys = _check_values(table, meta, scenario, file)
+    frame = table.select([*keys, "weight"]).to_pandas()
     weights = frame["weight"].to_numpy(dtype=float)
     if (
         len(frame) == 0

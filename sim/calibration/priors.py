@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -338,11 +337,10 @@ def load_priors(path: str | Path, scenario: Scenario) -> CalibrationSpec:
     except OSError as error:
         raise UserError(f"cannot read: {error.strerror}", file=str(path)) from None
     file = str(path)
-    text = raw.decode("utf-8", errors="replace")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise UserError(f"not valid TOML: {error}", file=file) from None
+    from sim.safe_input import decode_utf8, parse_toml
+
+    text = decode_utf8(raw, file)
+    data = parse_toml(text, file)
     unknown = sorted(set(data) - {"calibration", "facts", "priors"})
     if unknown:
         raise UserError(

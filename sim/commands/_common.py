@@ -181,6 +181,8 @@ def check_output_file(
     path: str | None, suffixes: tuple[str, ...] = (".png", ".svg", ".pdf")
 ) -> Path | None:
     """Refuse an output file we could not write, before any work starts."""
+    import os
+
     if path is None:
         return None
     out = Path(path)
@@ -188,4 +190,24 @@ def check_output_file(
         raise UserError(f"expected a file ending in {' or '.join(suffixes)}, got '{path}'")
     if not out.parent.exists():
         raise UserError(f"folder '{out.parent}' does not exist (for '{path}')")
+    if out.is_dir():
+        raise UserError("it is a folder, expected a file", file=str(out))
+    if not os.access(out.parent, os.W_OK | os.X_OK):
+        raise UserError(f"cannot write into folder '{out.parent}' (no permission)", file=path)
     return out
+
+
+def check_writable(path: str | Path) -> None:
+    """Refuse, before any work, an output path whose nearest existing folder we cannot write."""
+    import os
+
+    target = Path(path)
+    existing = target
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if (target.exists() and not target.is_dir()) or not existing.is_dir():
+        raise UserError(f"expected a folder, but '{existing}' is a file", file=str(path))
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UserError(f"cannot write into '{existing}' (no permission)", file=str(path))
+    if len(target.name.encode()) > 255:
+        raise UserError("the name is too long (more than 255 bytes)", file=str(path))

@@ -55,6 +55,10 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--min-n must be at least 1, not {args.min_n}")
     if len(set(args.case)) != len(args.case):
         raise UserError("--case: each uniq_id once")
+    if args.out:
+        from sim.commands._common import check_writable
+
+        check_writable(args.out)  # refused before any work, not after the scoring
     table = load_reference_table()
     cases = [case_from_table(uid, table) for uid in args.case]
     predictors = [
@@ -66,10 +70,7 @@ def run(args: argparse.Namespace) -> int:
         import matplotlib
 
         matplotlib.use("Agg")
-        try:
-            paths = result.write(args.out)
-        except OSError as error:
-            raise UserError(f"cannot write the backtest: {error}", file=args.out) from error
+        paths = result.write(args.out)  # OS errors: one line from the results writer
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
     else:

@@ -34,9 +34,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--priors", metavar="FILE", help="priors file (default: scenarios/priors/<scenario>.toml)"
     )
-    parser.add_argument("--draws", type=int, default=4000, help="prior draws (default: 4000)")
     parser.add_argument(
-        "--replicates", type=int, default=100, help="worlds per draw (default: 100)"
+        "--draws", type=int, default=4000, help="prior draws (default: 4000; at most 1,000,000)"
+    )
+    parser.add_argument(
+        "--replicates",
+        type=int,
+        default=100,
+        help="worlds per draw (default: 100; at most 1,000,000)",
     )
     parser.add_argument(
         "--method",
@@ -58,7 +63,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="output folder (default: results/<scenario>-calibration-<time>)",
     )
     parser.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
+    parser.add_argument(
+        "--force", action="store_true", help="overwrite a calibration already in --out"
+    )
     parser.set_defaults(func=run)
+
+
+MAX_DRAWS = 1_000_000
+"""Upper bound of --draws: the draws table is held in memory (about 1 KB a draw)."""
+MAX_REPLICATES = 1_000_000
+"""Upper bound of --replicates (worlds per draw, simulated together in one chunk)."""
 
 
 def format_summary(result) -> str:
@@ -92,18 +106,17 @@ def format_summary(result) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Calibrate, write the outputs, print the summary."""
-    import json
-    import shlex
-    import sys
     from datetime import UTC, datetime
     from pathlib import Path
 
     import matplotlib
 
     matplotlib.use("Agg")
-    from sim.calibration import default_priors_path, load_priors, run_abc, write_posterior
-    from sim.calibration.plots import write_posterior_figures
+    from sim.batch.limits import MAX_WORKERS, bounded, check_worlds
+    from sim.calibration import default_priors_path, load_priors, run_abc
+    from sim.commands._common import check_writable
     from sim.errors import UserError
+    from sim.results import ResultsFolder
     from sim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
@@ -116,6 +129,18 @@ def run(args: argparse.Namespace) -> int:
     )
     if out.exists() and not out.is_dir():
         raise UserError("exists and is not a folder", file=str(out))
+    existing = [n for n in ("calibration.json", "posterior.parquet") if (out / n).exists()]
+    if existing and not args.force:
+        raise UserError(
+            f"holds a calibration already ({', '.join(existing)}); choose another --out or "
+            "add --force to overwrite it",
+            file=str(out),
+        )
+    bounded("--draws", args.draws, 1, MAX_DRAWS)
+    bounded("--replicates", args.replicates, 1, MAX_REPLICATES)
+    bounded("--workers", args.workers, 1, MAX_WORKERS)
+    check_worlds(args.draws * args.replicates, "--draws x --replicates", args.workers)
+    check_writable(out)
     started = datetime.now(UTC)
     result = run_abc(
         scenario,
@@ -127,10 +152,41 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         workers=args.workers,
     )
-    out.mkdir(parents=True, exist_ok=True)
-    write_posterior(result, out / "posterior.parquet")
-    result.draws.to_parquet(out / "draws.parquet", index=False)
-    figures = write_posterior_figures(result, out / "figures")
+    folder = ResultsFolder(out, "calibration.json")
+    with folder.undo_on_error():
+        record = _write_outputs(folder, result, scenario, spec, started)
+    print(
+        f"Calibrated {len(spec.priors)} actor parameter(s) of {scenario.name} "
+        f"(mediator {spec.mediator}) to {len(spec.facts)} facts: {len(result.draws):,} prior "
+        f"draws x {result.replicates} worlds = {result.n_simulations:,} simulated worlds in "
+        f"{result.seconds:.1f} s; method {result.method}, "
+        + (
+            f"effective sample size {result.effective_sample_size:.0f}"
+            if result.method == "kernel"
+            else f"{record['accepted']} draws accepted (distance <= {result.threshold:.3g})"
+        )
+    )
+    print()
+    print(format_summary(result))
+    print()
+    print(f"Posterior: {out / 'posterior.parquet'}")
+    print(f"Record: {out / 'calibration.json'}")
+    print(f"Figures: {out / 'figures'}")
+    return 0
+
+
+def _write_outputs(folder, result, scenario, spec, started) -> dict:
+    """Write the posterior, the draws, the figures and calibration.json; return the record."""
+    import shlex
+    import sys
+
+    from sim.calibration import write_posterior
+    from sim.calibration.plots import write_posterior_figures
+
+    out = folder.root
+    folder.note(write_posterior(result, out / "posterior.parquet"))
+    folder.write_with("draws.parquet", lambda h: result.draws.to_parquet(h, index=False))
+    figures = [folder.note(p) for p in write_posterior_figures(result, out / "figures")]
     summary = result.summary()
     record = {
         "kind": "calibration",
@@ -171,22 +227,5 @@ def run(args: argparse.Namespace) -> int:
             "figures": [str(p.relative_to(out)) for p in figures],
         },
     }
-    (out / "calibration.json").write_text(json.dumps(record, indent=2), encoding="utf-8")
-    print(
-        f"Calibrated {len(spec.priors)} actor parameter(s) of {scenario.name} "
-        f"(mediator {spec.mediator}) to {len(spec.facts)} facts: {len(result.draws):,} prior "
-        f"draws x {result.replicates} worlds = {result.n_simulations:,} simulated worlds in "
-        f"{result.seconds:.1f} s; method {result.method}, "
-        + (
-            f"effective sample size {result.effective_sample_size:.0f}"
-            if result.method == "kernel"
-            else f"{record['accepted']} draws accepted (distance <= {result.threshold:.3g})"
-        )
-    )
-    print()
-    print(format_summary(result))
-    print()
-    print(f"Posterior: {out / 'posterior.parquet'}")
-    print(f"Record: {out / 'calibration.json'}")
-    print(f"Figures: {out / 'figures'}")
-    return 0
+    folder.write_manifest(record)
+    return record

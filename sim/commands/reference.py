@@ -261,13 +261,14 @@ def _draw_km(ref: Any) -> Any:
 
 
 def _save(fig: Any, path: str) -> None:
+    """Write the figure through the one results writer (atomic; OS errors as one line)."""
+    from pathlib import Path
+
     import matplotlib.pyplot as plt
 
-    from sim.errors import UserError
+    from sim.results.writer import save_figure
 
     try:
-        fig.savefig(path, dpi=120)
-    except OSError as error:
-        raise UserError(f"cannot write the plot: {error}", file=path) from error
+        save_figure(fig, Path(path), dpi=120)
     finally:
         plt.close(fig)

@@ -79,9 +79,10 @@ def _write_focused_report(directory: Path, extra: list) -> Path:
     )
     sections = [question, scenario_section(view), *extra, reproduce_section(view)]
     name = (batch.manifest.get("scenario") or {}).get("name", "")
-    path = directory / REPORT_FILE
-    tmp = path.with_name(f".{path.name}.tmp")
+    from sim.results import ResultsFolder
+
     kind = "sweep" if extra[0].id == "sweep" else "sensitivity"
-    tmp.write_text(render_html(sections, f"Ceasefire {kind} report: {name}"), "utf-8")
-    tmp.replace(path)  # never a half-written report
+    folder = ResultsFolder(directory)
+    path = folder.write_text(REPORT_FILE, render_html(sections, f"Ceasefire {kind} report: {name}"))
+    folder.record()
     return path

@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _is_mediator_file(path: Path) -> bool:
     try:
         return "mediator" in tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         return False  # let the scenario loader report the problem with its file name
 
 

@@ -12,7 +12,6 @@ predictor's skill against each baseline.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -128,23 +127,25 @@ class BacktestResult:
         }
 
     def write(self, outdir: str | Path) -> list[Path]:
-        """Write backtest.json and backtest.png into `outdir`; return the paths."""
+        """Write backtest.json and backtest.png into `outdir`; return the paths.
+
+        Through the one results writer: atomic files, OS errors as one `OutputError`
+        line, and nothing left behind in a folder this call created if it fails.
+        """
         import matplotlib.pyplot as plt
 
-        outdir = Path(outdir)
-        outdir.mkdir(parents=True, exist_ok=True)
-        json_path = outdir / "backtest.json"
-        tmp = json_path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
-        tmp.replace(json_path)
-        fig, axes = plt.subplots(1, 2, figsize=(11, 5.2))
-        try:
-            self.plot(axes)
-            fig.tight_layout()
-            png = outdir / "backtest.png"
-            fig.savefig(png, dpi=110)
-        finally:
-            plt.close(fig)
+        from sim.results import ResultsFolder
+
+        folder = ResultsFolder(outdir)
+        with folder.undo_on_error():
+            json_path = folder.write_json("backtest.json", self.to_dict())
+            fig, axes = plt.subplots(1, 2, figsize=(11, 5.2))
+            try:
+                self.plot(axes)
+                fig.tight_layout()
+                png = folder.save_figure("backtest.png", fig, dpi=110)
+            finally:
+                plt.close(fig)
         return [json_path, png]
 
     def plot(self, axes: Sequence[Axes]) -> Sequence[Axes]:

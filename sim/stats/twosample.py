@@ -60,7 +60,7 @@ def cox_hazard_ratio(
     Returns:
         Interval(ratio, low, high), all None when the ratio is not estimable: a
         group is empty, has a single subject, or has no event (the ratio is then 0
-        or infinite), or the fit does not converge.
+        or infinite), the fit does not converge, or its interval is not finite.
     """
     not_estimable = Interval(None, None, None)
     events_a = np.asarray(events_a, bool)
@@ -87,7 +87,9 @@ def cox_hazard_ratio(
     row = fitter.summary.loc["b"]
     bounds = [c for c in fitter.summary.columns if c.startswith("exp(coef) ")]
     values = (float(row["exp(coef)"]), float(row[bounds[0]]), float(row[bounds[1]]))
-    if not all(math.isfinite(v) for v in values):
+    if not all(math.isfinite(v) for v in values) or values[1] <= 0:
+        # e.g. one run per variant: the fit "converges" to a ratio with an interval from
+        # 0 to infinity, which says nothing; report it as not estimable.
         return not_estimable
     return Interval(*values)
 
