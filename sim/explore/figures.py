@@ -1,0 +1,109 @@
+"""The explorer's figures, drawn with matplotlib to PNG, each with its text alternative.
+
+PNG rather than a JavaScript chart library: the page must work offline and every
+figure must have the numbers behind it in words (the `alt` text and the tables the
+page shows beside it).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display: figures are drawn in the server's threads
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from sim.explore.backend import ManyResult, OneWorld  # noqa: E402
+
+_WIDTH_IN = 7.0
+_DPI = 96
+
+
+def _png(figure: Figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=_DPI, bbox_inches="tight")
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def survival_png(result: ManyResult) -> tuple[bytes, str]:
+    """Kaplan-Meier curves with 95% bands per mediator, and their text alternative."""
+    figure, axes = plt.subplots(figsize=(_WIDTH_IN, 3.6))
+    for item in result.by_mediator:
+        (line,) = axes.step(
+            item.times, item.surv, where="post", label=f"{item.label} ({item.n:,} worlds)"
+        )
+        axes.fill_between(
+            item.times, item.lower, item.upper, step="post", alpha=0.25, color=line.get_color()
+        )
+    axes.set_xlim(0, result.horizon_h)
+    axes.set_ylim(0, 1.02)
+    axes.set_xlabel("hours since the truce began")
+    axes.set_ylabel("share of truces still holding")
+    axes.set_title("Survival of the truce (Kaplan-Meier, 95% intervals)")
+    axes.grid(alpha=0.3)
+    axes.legend(loc="upper right")
+    return _png(figure), survival_alt(result)
+
+
+def survival_alt(result: ManyResult) -> str:
+    """The survival figure in words: share holding at each reporting time, per mediator."""
+    parts = []
+    for item in result.by_mediator:
+        at = "; ".join(
+            f"{100 * a.p:.1f}% holding at {a.time_h:g} h" for a in item.survival.at
+        )
+        parts.append(f"{item.label}, {item.n} worlds: {at}")
+    return "Survival curves. " + ". ".join(parts) + "."
+
+
+def world_png(world: OneWorld) -> tuple[bytes, str]:
+    """One world's mediator credibility and party grievance over time, with events marked."""
+    figure, (top, bottom) = plt.subplots(2, 1, figsize=(_WIDTH_IN, 4.4), sharex=True)
+    hours = world.hours
+    for key, label in world.parties:
+        top.plot(hours, world.credibility[key], label=label)
+        bottom.plot(hours, world.grievance[key], label=label)
+    for event in world.events:
+        if event.kind == "violation":
+            bottom.axvline(event.hour, color="0.6", lw=0.6, alpha=0.6)
+    top.set_ylabel("mediator's credibility")
+    top.set_ylim(0, 1.02)
+    bottom.set_ylabel("grievance")
+    bottom.set_xlabel("hour (grey lines: violations)")
+    end = max(hours[-1] if hours else 0.0, 24.0)
+    bottom.set_xlim(0, min(end, world.horizon_h))
+    top.legend(loc="upper right", fontsize="small")
+    top.set_title(f"One world under {world.mediator} (seed {world.seed}), hour {world.hour:g}")
+    for axes in (top, bottom):
+        axes.grid(alpha=0.3)
+    return _png(figure), world_alt(world)
+
+
+def world_alt(world: OneWorld) -> str:
+    """The one-world figure in words: the latest credibility and grievance of each party."""
+    if not world.hours:
+        return "One world: no state recorded yet."
+    parts = [
+        f"{label}: credibility {world.credibility[key][-1]:.2f}, "
+        f"grievance {world.grievance[key][-1]:.2f}"
+        for key, label in world.parties
+    ]
+    return f"One world at hour {world.hours[-1]:g}. " + "; ".join(parts) + "."
+
+
+def sampled_rows(world: OneWorld, every: int = 12) -> list[dict[str, str]]:
+    """The one-world figure's numbers every `every` hours (and the last hour), as rows."""
+    rows = []
+    count = len(world.hours)
+    indices: Sequence[int] = sorted({*range(0, count, every), count - 1}) if count else []
+    for i in indices:
+        row = {"hour": f"{world.hours[i]:g}"}
+        for key, label in world.parties:
+            row[f"credibility: {label}"] = f"{world.credibility[key][i]:.2f}"
+            row[f"grievance: {label}"] = f"{world.grievance[key][i]:.2f}"
+        rows.append(row)
+    return rows
