@@ -31,6 +31,8 @@ from sim.errors import UserError
 #: survival share, and recomputed in about a second for two mediators on this machine.
 DEFAULT_WORLDS = 2000
 MAX_WORLDS = 20_000
+#: The environment variable through which `ceasefire explore` hands the page its scenario.
+SCENARIO_ENV = "CEASEFIRE_EXPLORE_SCENARIO"
 DEFAULT_SEED = 20210828  # the batch's default seed (sim.commands._common.DEFAULT_SEED)
 
 # The levers the page offers: (parameter, label). Mediator parameters are set for one

@@ -16,7 +16,7 @@ import solara
 from sim.explore import backend
 from sim.explore.panels import ManyWorldsPanel, OneWorldPanel, SavePanel
 
-SCENARIO_ENV = "CEASEFIRE_EXPLORE_SCENARIO"
+SCENARIO_ENV = backend.SCENARIO_ENV
 WORLD_CHOICES = [500, 1000, 2000, 5000, 10_000]
 
 

@@ -23,8 +23,8 @@ from sim.explore.widgets import Command, Figure, Table
 
 #: Milliseconds between steps while playing one world (an hour of model time per step).
 PLAY_INTERVAL_MS = 150
-#: Redraw the progress bar only every 5% (each redraw is a message to the browser).
-_PROGRESS_QUANTUM = 0.05
+#: Redraw the progress bar only every 10% (each redraw is a message to the browser).
+_PROGRESS_QUANTUM = 0.1
 
 
 @solara.component
@@ -48,6 +48,8 @@ def ManyWorldsPanel(settings: backend.Settings) -> None:
 
     task = solara.lab.use_task(compute, dependencies=[settings], raise_error=False)
     result = task.value if task.finished else task.latest
+    # Drawn once per result, not on every progress tick (a figure costs ~0.1 s).
+    drawn = solara.use_memo(lambda: _draw(result), [id(result)])
     n_med = len(settings.mediators)
     with solara.Card("Many worlds: how long the truce holds"):
         if task.pending:
@@ -59,23 +61,27 @@ def ManyWorldsPanel(settings: backend.Settings) -> None:
             solara.ProgressLinear(percent if percent else True)
         if task.error:
             solara.Error(f"The simulation failed: {task.exception}")
-        if result is None:
+        if result is None or drawn is None:
             return
         solara.Text(
             f"{result.by_mediator[0].n:,} worlds per mediator, seed {result.settings.seed}; "
             f"computed in {result.elapsed_s:.1f} s.",
             classes=["explore-status"],
         )
-        png, alt = figures.survival_png(result)
+        png, alt, summary, causes, first = drawn
         Figure(png, alt, "survival-figure")
-        Table(backend.summary_rows(result), "Share of truces still holding (95% interval)",
-              "survival-table")  # fmt: skip
-        counts = [(m.label, m.causes, m.n) for m in result.by_mediator]
-        Table(backend.share_table(counts), "Causes of collapse (share of all worlds)",
-              "causes-table")  # fmt: skip
-        first = [(m.label, m.first_violators, m.n) for m in result.by_mediator]
-        Table(backend.share_table(first), "First violator (share of all worlds)",
-              "first-violator-table")  # fmt: skip
+        Table(summary, "Share of truces still holding (95% interval)", "survival-table")
+        Table(causes, "Causes of collapse (share of all worlds)", "causes-table")
+        Table(first, "First violator (share of all worlds)", "first-violator-table")
+
+
+def _draw(result: backend.ManyResult | None) -> tuple | None:
+    if result is None:
+        return None
+    png, alt = figures.survival_png(result)
+    causes = backend.share_table([(m.label, m.causes, m.n) for m in result.by_mediator])
+    first = backend.share_table([(m.label, m.first_violators, m.n) for m in result.by_mediator])
+    return png, alt, backend.summary_rows(result), causes, first
 
 
 @solara.component
@@ -123,8 +129,14 @@ def WorldView(world: backend.OneWorld) -> None:
     """The stepped world: figure, its numbers, the outcome and the timeline."""
     update_counter.get()  # redraw whenever Mesa's controller steps the world
     solara.Text(f"Hour {world.hour:g} of {world.horizon_h:g}", classes=["explore-hour"])
-    png, alt = figures.world_png(world)
-    Figure(png, alt, "world-figure")
+    # Nothing to draw at hour 0: skipping that figure keeps a settings change fast.
+    drawn = solara.use_memo(
+        lambda: figures.world_png(world) if world.steps else None, [id(world), world.steps]
+    )
+    if drawn is None:
+        solara.Text("Press Step or the play button to advance this world hour by hour.")
+    else:
+        Figure(drawn[0], drawn[1], "world-figure")
     Table(figures.sampled_rows(world), "Credibility and grievance every 12 hours",
           "world-table")  # fmt: skip
     outcome = world.outcome()
