@@ -206,6 +206,7 @@ class MediatorResult:
     upper: np.ndarray
     causes: dict[str, int]
     first_violators: dict[str, int]
+    outcomes: Mapping[str, np.ndarray]  # decoded, one entry per world (as a batch's rows)
 
 
 @dataclass
@@ -285,6 +286,7 @@ def _summarise(scenario: Any, mediator: str, outcomes: Mapping[str, np.ndarray])
         upper=bands.iloc[:, 1].to_numpy(float),
         causes=dict(Counter(str(c) for c in outcomes["cause"][collapsed]).most_common()),
         first_violators=dict(Counter(str(v) for v in first).most_common()),
+        outcomes=outcomes,
     )
 
 
