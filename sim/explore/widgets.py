@@ -26,9 +26,12 @@ def table_html(rows: Sequence[dict[str, Any]], caption: str) -> str:
     if not rows:
         return f"<p>{html.escape(caption)}: nothing to show.</p>"
     columns = list(rows[0])
-    head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in columns)
+    cell = 'style="padding: 2px 10px; text-align: left; border-bottom: 1px solid #ddd;"'
+    head = "".join(f'<th scope="col" {cell}>{html.escape(str(c))}</th>' for c in columns)
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(row.get(c, '')))}</td>" for c in columns) + "</tr>"
+        "<tr>"
+        + "".join(f"<td {cell}>{html.escape(str(row.get(c, '')))}</td>" for c in columns)
+        + "</tr>"
         for row in rows
     )
     return (

@@ -1,0 +1,144 @@
+"""The explorer page rendered without a browser (`solara.render`), and `ceasefire explore`."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sim.cli import main
+from sim.commands import explore as explore_command
+from sim.scenario import override_param
+from tests.helpers import DEFAULT, edit, scenario_copy
+
+solara = pytest.importorskip("solara", reason="the [explore] extra is not installed")
+v = pytest.importorskip("ipyvuetify")
+pytest.importorskip("altair", reason="the [explore] extra is not installed")
+
+from sim.explore.page import Explorer  # noqa: E402
+
+PATROLS = "patrols: share of the district covered"
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 30.0) -> Any:
+    """Poll until `condition()` is truthy (the page computes in a thread)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("the page did not get there in time")
+
+
+def html_by_id(rc: Any, test_id: str) -> list[Any]:
+    return [w for w in rc.find(solara.widgets.HTML).widgets
+            if (w.attributes or {}).get("data-testid") == test_id]  # fmt: skip
+
+
+def survival_alt(rc: Any) -> str | None:
+    found = html_by_id(rc, "survival-figure")
+    return found[0].attributes["alt"] if found else None
+
+
+def texts(rc: Any) -> str:
+    return " ".join(str(w.children) for w in rc.find(v.Html).widgets) + " ".join(
+        str(w.children) for w in rc.find(v.Alert).widgets
+    )
+
+
+@pytest.fixture
+def page() -> Any:
+    _box, rc = solara.render(Explorer(str(DEFAULT)), handle_error=False)
+    wait_for(lambda: survival_alt(rc))
+    yield rc
+    rc.close()
+
+
+def test_page_shows_curves_tables_and_levers_within_their_ranges(page: Any) -> None:
+    alt = survival_alt(page)
+    assert "Russia, 2000 worlds" in alt and "Turkey, 2000 worlds" in alt
+    assert "holding at 336 h" in alt
+    for table in ("survival-table", "causes-table", "first-violator-table"):
+        inner = html_by_id(page, table)[0].unsafe_innerHTML
+        assert "<th" in inner and "%" in inner
+    assert "militia" in html_by_id(page, "causes-table")[0].unsafe_innerHTML
+    sliders = page.find(v.Slider).widgets
+    assert len(sliders) >= 13
+    patrols = page.find(v.Slider, label=PATROLS).widget
+    param = override_param("mediator.conduct.patrol_capacity")
+    assert (patrols.min, patrols.max) == (param.low, param.high)
+    bias = page.find(v.Slider, label="bias: +1 the regime's side, -1 the opposition's").widget
+    assert (bias.min, bias.max) == (-1.0, 1.0)
+
+
+def test_moving_a_slider_recomputes_the_curves(page: Any) -> None:
+    before = survival_alt(page)
+    page.find(v.Slider, label=PATROLS).widget.v_model = 1.0
+    after = wait_for(lambda: (a := survival_alt(page)) != before and a)
+    russia_before, turkey_before = before.split(". Turkey")
+    russia_after, turkey_after = after.split(". Turkey")
+    assert russia_after != russia_before  # the lever is Russia's ...
+    assert turkey_after == turkey_before  # ... Turkey's worlds are untouched
+    assert "patrol_capacity=1" in texts(page)
+
+
+def test_one_world_steps_and_resets_with_mesas_controller(page: Any) -> None:
+    assert "Hour 0 of 336" in texts(page)
+    step = page.find(v.Btn, children=["Step"]).widget
+    step.click()
+    step.click()
+    wait_for(lambda: "Hour 2 of 336" in texts(page))
+    alt = html_by_id(page, "world-figure")[0].attributes["alt"]
+    assert alt.startswith("One world at hour 2") and "credibility" in alt
+    assert "<td" in html_by_id(page, "world-table")[0].unsafe_innerHTML
+    page.find(v.Btn, children=["Reset"]).widget.click()
+    wait_for(lambda: "Hour 0 of 336" in texts(page))
+
+
+def test_save_writes_a_variant_and_shows_the_batch_command(
+    page: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    page.find(v.Btn, children=["Save as variant file"]).widget.click()
+    command = wait_for(lambda: html_by_id(page, "batch-command"))[0].unsafe_innerHTML
+    assert command.startswith("ceasefire batch ") and "--variant results/explore/" in command
+    assert (tmp_path / "results" / "explore" / "explore_daraa_2021.toml").is_file()
+
+
+def test_a_scenario_that_fails_validation_is_shown_in_the_page(tmp_path: Path) -> None:
+    path = scenario_copy(tmp_path)
+    edit(path, "horizon_h = { value = 336.0", "horizon_h = { value = -5.0")
+    _box, rc = solara.render(Explorer(str(path)), handle_error=False)
+    alerts = " ".join(str(w.children) for w in rc.find(v.Alert).widgets)
+    assert "This scenario does not load" in alerts and "time.horizon_h" in alerts
+    assert "Traceback" not in alerts
+    assert not rc.find(v.Slider).widgets  # nothing to set on a scenario that does not load
+    rc.close()
+
+
+def test_explore_without_the_extra_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setattr(explore_command, "missing_extra", lambda: "solara")
+    assert main(["explore"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ['ceasefire explore: error: ' + explore_command.INSTALL_HINT]
+
+
+def test_explore_refuses_a_bad_port(capsys: pytest.CaptureFixture) -> None:
+    assert main(["explore", "--port", "70000"]) == 2
+    assert "--port: expected 0 to 65535" in capsys.readouterr().err
+
+
+def test_the_server_command_stays_local_and_offline() -> None:
+    from sim.cli import build_parser
+
+    parsed = build_parser().parse_args(["explore"])
+    assert parsed.host == "127.0.0.1"
+    command = explore_command.solara_command(parsed)
+    assert "--no-check-version" in command and "--no-open" in command
+    assert command[command.index("--host") + 1] == "127.0.0.1"
