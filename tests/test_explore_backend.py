@@ -39,9 +39,10 @@ def test_parties_are_read_from_the_scenario() -> None:
 
 def test_declared_parties_win_over_the_parameter_names() -> None:
     class Declared:
-        parties = ("north", "south")
-        values = {"actors.regime.base": 1.0}
-        strings = {"actors.north.label": "Northern army"}
+        def __init__(self) -> None:
+            self.parties = ("north", "south")
+            self.values = {"actors.regime.base": 1.0}
+            self.strings = {"actors.north.label": "Northern army"}
 
     assert backend.parties(Declared()) == [("north", "Northern army"), ("south", "south")]
 
@@ -69,9 +70,11 @@ def test_lever_values_follow_variants_and_overrides() -> None:
         "mediators.russia.conduct.resolve", 0.8
     )
     now = {lv.key: lv.value for lv in backend.levers(backend.load(moved), "russia")}
-    assert now["mediators.russia.conduct.patrol_capacity"] == 0.9 != plain[
-        "mediators.russia.conduct.patrol_capacity"
-    ]
+    assert (
+        now["mediators.russia.conduct.patrol_capacity"]
+        == 0.9
+        != plain["mediators.russia.conduct.patrol_capacity"]
+    )
     assert now["mediators.russia.conduct.resolve"] == 0.8
 
 
@@ -91,7 +94,7 @@ def test_run_many_is_reproducible_and_reports_progress() -> None:
     for a, b in zip(first.by_mediator, second.by_mediator, strict=True):
         assert a.n == SMALL
         np.testing.assert_array_equal(a.outcomes["duration_h"], b.outcomes["duration_h"])
-    assert ticks == sorted(ticks) and 0 < ticks[0] and ticks[-1] == pytest.approx(1.0)
+    assert ticks == sorted(ticks) and ticks[0] > 0 and ticks[-1] == pytest.approx(1.0)
 
 
 def test_run_many_stops_when_cancelled() -> None:
@@ -109,7 +112,7 @@ def test_curves_and_tables_agree_with_the_outcomes() -> None:
         assert np.all((item.lower <= item.surv + 1e-12) & (item.surv <= item.upper + 1e-12))
         assert sum(item.causes.values()) == (~held).sum()
         assert "none" not in item.causes
-    rows = backend.summary_rows(result)
+    rows = figures.summary_rows(result)
     share = 100 * result.by_mediator[0].survival.p_survive_horizon.p
     assert rows[0]["holding at 336 h"].startswith(f"{share:.1f}%")
     png, alt = figures.survival_png(result)

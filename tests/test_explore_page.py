@@ -1,4 +1,4 @@
-"""The explorer page rendered without a browser (`solara.render`), and `ceasefire explore`."""
+"""The explorer page rendered without a browser, with Solara's own `solara.render`."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ from typing import Any
 
 import pytest
 
-from sim.cli import main
-from sim.commands import explore as explore_command
 from sim.scenario import override_param
 from tests.helpers import DEFAULT, edit, scenario_copy
 
@@ -35,8 +33,11 @@ def wait_for(condition: Callable[[], Any], timeout: float = 30.0) -> Any:
 
 
 def html_by_id(rc: Any, test_id: str) -> list[Any]:
-    return [w for w in rc.find(solara.widgets.HTML).widgets
-            if (w.attributes or {}).get("data-testid") == test_id]  # fmt: skip
+    return [
+        w
+        for w in rc.find(solara.widgets.HTML).widgets
+        if (w.attributes or {}).get("data-testid") == test_id
+    ]
 
 
 def survival_alt(rc: Any) -> str | None:
@@ -118,27 +119,3 @@ def test_a_scenario_that_fails_validation_is_shown_in_the_page(tmp_path: Path) -
     assert "Traceback" not in alerts
     assert not rc.find(v.Slider).widgets  # nothing to set on a scenario that does not load
     rc.close()
-
-
-def test_explore_without_the_extra_says_how_to_install_it(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
-) -> None:
-    monkeypatch.setattr(explore_command, "missing_extra", lambda: "solara")
-    assert main(["explore"]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert err == ['ceasefire explore: error: ' + explore_command.INSTALL_HINT]
-
-
-def test_explore_refuses_a_bad_port(capsys: pytest.CaptureFixture) -> None:
-    assert main(["explore", "--port", "70000"]) == 2
-    assert "--port: expected 0 to 65535" in capsys.readouterr().err
-
-
-def test_the_server_command_stays_local_and_offline() -> None:
-    from sim.cli import build_parser
-
-    parsed = build_parser().parse_args(["explore"])
-    assert parsed.host == "127.0.0.1"
-    command = explore_command.solara_command(parsed)
-    assert "--no-check-version" in command and "--no-open" in command
-    assert command[command.index("--host") + 1] == "127.0.0.1"

@@ -17,7 +17,7 @@ import os
 import shlex
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -75,9 +75,13 @@ class Settings:
         """These settings with one lever set (replacing any earlier value)."""
         kept = tuple((k, v) for k, v in self.overrides if k != key)
         return Settings(
-            self.scenario, self.mediators, self.variants, (*kept, (key, value)),
-            self.n_worlds, self.seed,
-        )  # fmt: skip
+            self.scenario,
+            self.mediators,
+            self.variants,
+            (*kept, (key, value)),
+            self.n_worlds,
+            self.seed,
+        )
 
 
 def load(settings: Settings, *, with_overrides: bool = True) -> Any:
@@ -169,8 +173,9 @@ def levers(scenario: Any, mediator: str) -> list[Lever]:
     for name, label in PARTY_LEVERS:
         for k, lab in party_list:
             key = f"actors.{k}.{name}"
-            lever = _lever(key, label.format(label=lab), scenario.values.get(key), override_param,
-                           scenario)  # fmt: skip
+            lever = _lever(
+                key, label.format(label=lab), scenario.values.get(key), override_param, scenario
+            )
             if lever is not None:
                 found.append(lever)
     return found
@@ -249,10 +254,15 @@ def run_many(
     mediators = settings.mediators or tuple(scenario.default_mediators)
     result = ManyResult(settings, scenario.horizon_h)
     for i, mediator in enumerate(mediators):
+        # As sim.model.simulate_worlds, but stepped here to report progress.
         model = CeasefireModel(
-            scenario, mediator, settings.n_worlds,
-            rng=np.random.default_rng(chunk_seed(settings.seed, 0)), trace=False, collect=False,
-        )  # fmt: skip  (as sim.model.simulate_worlds, stepped here to report progress)
+            scenario,
+            mediator,
+            settings.n_worlds,
+            rng=np.random.default_rng(chunk_seed(settings.seed, 0)),
+            trace=False,
+            collect=False,
+        )
         while model.running:
             model.step()
             if cancelled is not None and cancelled():
@@ -381,9 +391,7 @@ def variant_assignments(settings: Settings) -> tuple[dict[str, Any], str | None]
     """
     plain = load(Settings(settings.scenario, settings.mediators))
     current = load(settings)
-    changed: dict[str, Any] = {
-        k: v for k, v in current.values.items() if plain.values.get(k) != v
-    }
+    changed: dict[str, Any] = {k: v for k, v in current.values.items() if plain.values.get(k) != v}
     for name, mediator in current.mediators.items():
         before = plain.mediators.get(name)
         if before is None:
@@ -461,35 +469,3 @@ def save_variant(settings: Settings, folder: str | Path, name: str) -> tuple[Pat
             os.unlink(temporary)
     out = f"results/explore-{name}"
     return path, batch_command(settings, path, out)
-
-
-def summary_rows(result: ManyResult) -> list[dict[str, Any]]:
-    """The numbers behind the survival figure, one row per mediator (its text alternative)."""
-    rows = []
-    for item in result.by_mediator:
-        fit = item.survival
-        row: dict[str, Any] = {"mediator": item.label, "worlds": item.n}
-        for at in fit.at:
-            row[f"holding at {at.time_h:g} h"] = _percent_ci(at.p, at.lower, at.upper)
-        median = "not reached" if fit.median_h is None else f"{fit.median_h:g} h"
-        row["median to collapse"] = median
-        rows.append(row)
-    return rows
-
-
-def _percent_ci(p: float, lower: float | None, upper: float | None) -> str:
-    if lower is None or upper is None:
-        return f"{100 * p:.1f}%"
-    return f"{100 * p:.1f}% ({100 * lower:.1f}-{100 * upper:.1f})"
-
-
-def share_table(counts_by_mediator: Sequence[tuple[str, Mapping[str, int], int]]) -> list[dict]:
-    """Rows of shares (percent of all worlds) per category and mediator."""
-    categories = list(dict.fromkeys(c for _, counts, _ in counts_by_mediator for c in counts))
-    rows = []
-    for category in categories:
-        row: dict[str, Any] = {"": category}
-        for label, counts, n in counts_by_mediator:
-            row[label] = f"{100 * counts.get(category, 0) / max(n, 1):.1f}%"
-        rows.append(row)
-    return rows

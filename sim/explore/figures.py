@@ -8,15 +8,16 @@ page shows beside it).
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")  # no display: figures are drawn in the server's threads
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
-from sim.explore.backend import ManyResult, OneWorld  # noqa: E402
+from sim.explore.backend import ManyResult, OneWorld
 
 _WIDTH_IN = 7.0
 _DPI = 96
@@ -53,9 +54,7 @@ def survival_alt(result: ManyResult) -> str:
     """The survival figure in words: share holding at each reporting time, per mediator."""
     parts = []
     for item in result.by_mediator:
-        at = "; ".join(
-            f"{100 * a.p:.1f}% holding at {a.time_h:g} h" for a in item.survival.at
-        )
+        at = "; ".join(f"{100 * a.p:.1f}% holding at {a.time_h:g} h" for a in item.survival.at)
         parts.append(f"{item.label}, {item.n} worlds: {at}")
     return "Survival curves. " + ". ".join(parts) + "."
 
@@ -105,5 +104,37 @@ def sampled_rows(world: OneWorld, every: int = 12) -> list[dict[str, str]]:
         for key, label in world.parties:
             row[f"credibility: {label}"] = f"{world.credibility[key][i]:.2f}"
             row[f"grievance: {label}"] = f"{world.grievance[key][i]:.2f}"
+        rows.append(row)
+    return rows
+
+
+def summary_rows(result: ManyResult) -> list[dict[str, Any]]:
+    """The numbers behind the survival figure, one row per mediator (its text alternative)."""
+    rows = []
+    for item in result.by_mediator:
+        fit = item.survival
+        row: dict[str, Any] = {"mediator": item.label, "worlds": item.n}
+        for at in fit.at:
+            row[f"holding at {at.time_h:g} h"] = _percent_ci(at.p, at.lower, at.upper)
+        median = "not reached" if fit.median_h is None else f"{fit.median_h:g} h"
+        row["median to collapse"] = median
+        rows.append(row)
+    return rows
+
+
+def _percent_ci(p: float, lower: float | None, upper: float | None) -> str:
+    if lower is None or upper is None:
+        return f"{100 * p:.1f}%"
+    return f"{100 * p:.1f}% ({100 * lower:.1f}-{100 * upper:.1f})"
+
+
+def share_table(counts_by_mediator: Sequence[tuple[str, Mapping[str, int], int]]) -> list[dict]:
+    """Rows of shares (percent of all worlds) per category and mediator."""
+    categories = list(dict.fromkeys(c for _, counts, _ in counts_by_mediator for c in counts))
+    rows = []
+    for category in categories:
+        row: dict[str, Any] = {"": category}
+        for label, counts, n in counts_by_mediator:
+            row[label] = f"{100 * counts.get(category, 0) / max(n, 1):.1f}%"
         rows.append(row)
     return rows

@@ -58,8 +58,8 @@ def Page() -> None:
 @solara.component
 def Explorer(scenario_path: str) -> None:
     """The explorer for one scenario file (another can be picked on the page)."""
-    settings = solara.use_reactive(solara.use_memo(lambda: backend.default_settings(scenario_path)[0],
-                                                   [scenario_path]))  # fmt: skip
+    initial = solara.use_memo(lambda: backend.default_settings(scenario_path)[0], [scenario_path])
+    settings = solara.use_reactive(initial)
     error = solara.use_memo(lambda: check(settings.value), [settings.value])
     solara.Title("ceasefire explore")
     with solara.Column(style={"padding": "1em"}):
@@ -99,21 +99,29 @@ def SettingsPanel(settings: solara.Reactive[backend.Settings]) -> None:
             change(seed=seed)
 
     with solara.Card("What to simulate"):
-        solara.Select("scenario", scenario_choices(current.scenario), current.scenario,
-                      on_value=pick_scenario)  # fmt: skip
+        solara.Select(
+            "scenario", scenario_choices(current.scenario), current.scenario, on_value=pick_scenario
+        )
         mediators = backend.available(current.scenario, "mediators")
         solara.SelectMultiple(
-            "mediators", list(current.mediators), mediators,
+            "mediators",
+            list(current.mediators),
+            mediators,
             on_value=lambda names: change(mediators=tuple(names)),
-        )  # fmt: skip
+        )
         solara.SelectMultiple(
-            "variants (applied in order)", list(current.variants),
+            "variants (applied in order)",
+            list(current.variants),
             backend.available(current.scenario, "variants"),
             on_value=lambda names: change(variants=tuple(names)),
-        )  # fmt: skip
+        )
         with solara.Row():
-            solara.Select("worlds per mediator", WORLD_CHOICES, current.n_worlds,
-                          on_value=lambda n: change(n_worlds=int(n)))  # fmt: skip
+            solara.Select(
+                "worlds per mediator",
+                WORLD_CHOICES,
+                current.n_worlds,
+                on_value=lambda n: change(n_worlds=int(n)),
+            )
             solara.InputInt("seed", current.seed, on_value=set_seed)
         if current.seed < 0:
             solara.Error("seed: expected a non-negative integer")

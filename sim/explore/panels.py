@@ -79,9 +79,9 @@ def _draw(result: backend.ManyResult | None) -> tuple | None:
     if result is None:
         return None
     png, alt = figures.survival_png(result)
-    causes = backend.share_table([(m.label, m.causes, m.n) for m in result.by_mediator])
-    first = backend.share_table([(m.label, m.first_violators, m.n) for m in result.by_mediator])
-    return png, alt, backend.summary_rows(result), causes, first
+    causes = figures.share_table([(m.label, m.causes, m.n) for m in result.by_mediator])
+    first = figures.share_table([(m.label, m.first_violators, m.n) for m in result.by_mediator])
+    return png, alt, figures.summary_rows(result), causes, first
 
 
 @solara.component
@@ -137,8 +137,7 @@ def WorldView(world: backend.OneWorld) -> None:
         solara.Text("Press Step or the play button to advance this world hour by hour.")
     else:
         Figure(drawn[0], drawn[1], "world-figure")
-    Table(figures.sampled_rows(world), "Credibility and grievance every 12 hours",
-          "world-table")  # fmt: skip
+    Table(figures.sampled_rows(world), "Credibility and grievance every 12 hours", "world-table")
     outcome = world.outcome()
     if outcome is not None:
         cause = outcome["cause"]
