@@ -54,10 +54,10 @@ def run(args: argparse.Namespace) -> int:
     import os
     from pathlib import Path
 
-    if missing_extra() is not None:
-        raise UserError(INSTALL_HINT)
     if not 0 <= args.port <= 65535:
         raise UserError(f"--port: expected 0 to 65535, got {args.port}")
+    if missing_extra() is not None:
+        raise UserError(INSTALL_HINT)
     from sim.explore.backend import SCENARIO_ENV
 
     env = dict(os.environ)
