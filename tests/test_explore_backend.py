@@ -151,7 +151,12 @@ def test_one_world_tells_the_same_story_as_ceasefire_run() -> None:
     steps = world.steps
     world.step()  # an ended world stays as it is
     assert world.steps == steps
-    assert figures.world_alt(world).startswith(f"One world at hour {world.hours[-1]:g}")
+    state = world.state()
+    assert state.hours == tuple(world.hours)
+    assert state.outcome is not None and state.outcome["cause"] == outcome["cause"]
+    assert figures.world_alt(state).startswith(f"One world at hour {world.hours[-1]:g}")
+    png, _alt = figures.world_png(state)
+    assert png[:4] == b"\x89PNG"
 
 
 def test_saved_variant_loads_and_batch_reproduces_the_page(tmp_path: Path) -> None:

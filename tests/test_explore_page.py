@@ -18,7 +18,7 @@ pytest.importorskip("altair", reason="the [explore] extra is not installed")
 
 from sim.explore.page import Explorer  # noqa: E402
 
-PATROLS = "patrols: share of the district covered"
+PATROLS = "patrol coverage"
 
 
 def wait_for(condition: Callable[[], Any], timeout: float = 30.0) -> Any:
@@ -38,6 +38,12 @@ def html_by_id(rc: Any, test_id: str) -> list[Any]:
         for w in rc.find(solara.widgets.HTML).widgets
         if (w.attributes or {}).get("data-testid") == test_id
     ]
+
+
+def slider(rc: Any, name: str) -> Any:
+    """The slider whose label starts with `name` (the label goes on with the value)."""
+    (found,) = [w for w in rc.find(v.Slider).widgets if w.label.startswith(name + ":")]
+    return found
 
 
 def survival_alt(rc: Any) -> str | None:
@@ -69,22 +75,23 @@ def test_page_shows_curves_tables_and_levers_within_their_ranges(page: Any) -> N
     assert "militia" in html_by_id(page, "causes-table")[0].unsafe_innerHTML
     sliders = page.find(v.Slider).widgets
     assert len(sliders) >= 13
-    patrols = page.find(v.Slider, label=PATROLS).widget
+    patrols = slider(page, PATROLS)
     param = override_param("mediator.conduct.patrol_capacity")
     assert (patrols.min, patrols.max) == (param.low, param.high)
-    bias = page.find(v.Slider, label="bias: +1 the regime's side, -1 the opposition's").widget
+    bias = slider(page, "bias (+1 regime side, -1 opposition side)")
     assert (bias.min, bias.max) == (-1.0, 1.0)
 
 
 def test_moving_a_slider_recomputes_the_curves(page: Any) -> None:
     before = survival_alt(page)
-    page.find(v.Slider, label=PATROLS).widget.v_model = 1.0
+    slider(page, PATROLS).v_model = 1.0
     after = wait_for(lambda: (a := survival_alt(page)) != before and a)
     russia_before, turkey_before = before.split(". Turkey")
     russia_after, turkey_after = after.split(". Turkey")
     assert russia_after != russia_before  # the lever is Russia's ...
     assert turkey_after == turkey_before  # ... Turkey's worlds are untouched
     assert "patrol_capacity=1" in texts(page)
+    assert slider(page, PATROLS).label == f"{PATROLS}: 1"
 
 
 def test_one_world_steps_and_resets_with_mesas_controller(page: Any) -> None:

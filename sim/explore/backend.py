@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import shlex
 import tempfile
+import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -38,10 +39,10 @@ DEFAULT_SEED = 20210828  # the batch's default seed (sim.commands._common.DEFAUL
 # The levers the page offers: (parameter, label). Mediator parameters are set for one
 # mediator (`mediators.<name>.<param>`); "{party}" expands to every party of the scenario.
 MEDIATOR_LEVERS: tuple[tuple[str, str], ...] = (
-    ("conduct.patrol_capacity", "patrols: share of the district covered"),
-    ("conduct.resolve", "resolve: chance it punishes a detected violation"),
-    ("conduct.delivery", "delivery of the terms (crossing) per hour"),
-    ("conduct.bias", "bias: +1 the regime's side, -1 the opposition's"),
+    ("conduct.patrol_capacity", "patrol coverage"),
+    ("conduct.resolve", "resolve to punish"),
+    ("conduct.delivery", "delivery of the terms"),
+    ("conduct.bias", "bias (+1 regime side, -1 opposition side)"),
     ("leverage.{party}", "leverage over {label}"),
     ("credibility.{party}", "credibility with {label}"),
 )
@@ -303,6 +304,23 @@ def _summarise(scenario: Any, mediator: str, outcomes: Mapping[str, np.ndarray])
 # --------------------------------------------------------------------------- one world
 
 
+@dataclass(frozen=True)
+class WorldState:
+    """A consistent copy of one world's history, safe to draw while the world steps on."""
+
+    mediator: str
+    seed: int
+    horizon_h: float
+    parties: tuple[tuple[str, str], ...]
+    steps: int
+    hour: float
+    hours: tuple[float, ...]
+    credibility: Mapping[str, tuple[float, ...]]
+    grievance: Mapping[str, tuple[float, ...]]
+    events: tuple[Any, ...]
+    outcome: Mapping[str, Any] | None
+
+
 class OneWorld:
     """One world stepped hour by hour, with the history the page draws.
 
@@ -322,6 +340,8 @@ class OneWorld:
             scenario, mediator, n_worlds=1, rng=np.random.SeedSequence(seed), trace=True
         )
         self.mediator = self.model.mediator_names[0]
+        # Mesa's controller steps in a thread while the page draws: both hold this lock.
+        self._lock = threading.Lock()
         self.hours: list[float] = []
         self.credibility: dict[str, list[float]] = {k: [] for k, _ in self.parties}
         self.grievance: dict[str, list[float]] = {k: [] for k, _ in self.parties}
@@ -345,9 +365,27 @@ class OneWorld:
 
     def step(self) -> None:
         """Advance the world one step (an hour by default); nothing once it has ended."""
-        if self.model.running:
-            self.model.step()
-            self._record()
+        with self._lock:
+            if self.model.running:
+                self.model.step()
+                self._record()
+
+    def state(self) -> WorldState:
+        """A consistent copy of the history so far."""
+        with self._lock:
+            return WorldState(
+                mediator=self.mediator,
+                seed=self.seed,
+                horizon_h=self.horizon_h,
+                parties=tuple(self.parties),
+                steps=self.steps,
+                hour=self.hour,
+                hours=tuple(self.hours),
+                credibility={k: tuple(v) for k, v in self.credibility.items()},
+                grievance={k: tuple(v) for k, v in self.grievance.items()},
+                events=tuple(self.model.events),
+                outcome=self.outcome(),
+            )
 
     def _record(self) -> None:
         # A world that has ended is dropped from the model's arrays: its last state stays.

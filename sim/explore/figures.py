@@ -11,13 +11,11 @@ import io
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display: figures are drawn in the server's threads
-import matplotlib.pyplot as plt
+# Figure objects, not pyplot: pyplot's global state is not safe in the server's threads
+# and would change the backend of whoever imports this module.
 from matplotlib.figure import Figure
 
-from sim.explore.backend import ManyResult, OneWorld
+from sim.explore.backend import ManyResult, WorldState
 
 _WIDTH_IN = 7.0
 _DPI = 96
@@ -26,13 +24,13 @@ _DPI = 96
 def _png(figure: Figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=_DPI, bbox_inches="tight")
-    plt.close(figure)
     return buffer.getvalue()
 
 
 def survival_png(result: ManyResult) -> tuple[bytes, str]:
     """Kaplan-Meier curves with 95% bands per mediator, and their text alternative."""
-    figure, axes = plt.subplots(figsize=(_WIDTH_IN, 3.6))
+    figure = Figure(figsize=(_WIDTH_IN, 3.6))
+    axes = figure.subplots()
     for item in result.by_mediator:
         (line,) = axes.step(
             item.times, item.surv, where="post", label=f"{item.label} ({item.n:,} worlds)"
@@ -59,9 +57,10 @@ def survival_alt(result: ManyResult) -> str:
     return "Survival curves. " + ". ".join(parts) + "."
 
 
-def world_png(world: OneWorld) -> tuple[bytes, str]:
+def world_png(world: WorldState) -> tuple[bytes, str]:
     """One world's mediator credibility and party grievance over time, with events marked."""
-    figure, (top, bottom) = plt.subplots(2, 1, figsize=(_WIDTH_IN, 4.4), sharex=True)
+    figure = Figure(figsize=(_WIDTH_IN, 4.4))
+    top, bottom = figure.subplots(2, 1, sharex=True)
     hours = world.hours
     for key, label in world.parties:
         top.plot(hours, world.credibility[key], label=label)
@@ -82,7 +81,7 @@ def world_png(world: OneWorld) -> tuple[bytes, str]:
     return _png(figure), world_alt(world)
 
 
-def world_alt(world: OneWorld) -> str:
+def world_alt(world: WorldState) -> str:
     """The one-world figure in words: the latest credibility and grievance of each party."""
     if not world.hours:
         return "One world: no state recorded yet."
@@ -94,7 +93,7 @@ def world_alt(world: OneWorld) -> str:
     return f"One world at hour {world.hours[-1]:g}. " + "; ".join(parts) + "."
 
 
-def sampled_rows(world: OneWorld, every: int = 12) -> list[dict[str, str]]:
+def sampled_rows(world: WorldState, every: int = 12) -> list[dict[str, str]]:
     """The one-world figure's numbers every `every` hours (and the last hour), as rows."""
     rows = []
     count = len(world.hours)

@@ -66,7 +66,7 @@ def Explorer(scenario_path: str) -> None:
         solara.Markdown(
             "## Ceasefire explorer\nChange the mediator and watch thousands of truces respond."
         )
-        with solara.Columns([1, 2]):
+        with solara.Columns([2, 3]):
             with solara.Column():
                 SettingsPanel(settings)
                 if error is None and settings.value.mediators:
@@ -94,9 +94,14 @@ def SettingsPanel(settings: solara.Reactive[backend.Settings]) -> None:
         values = {**current.__dict__, **fields}
         settings.set(backend.Settings(**values))  # type: ignore[arg-type]
 
+    seed_error = solara.use_reactive(None)
+
     def set_seed(seed: int | None) -> None:
-        if seed is not None and seed >= 0:
-            change(seed=seed)
+        if seed is None or seed < 0:
+            seed_error.set(f"seed: expected a non-negative integer, got {seed}")
+            return
+        seed_error.set(None)
+        change(seed=seed)
 
     with solara.Card("What to simulate"):
         solara.Select(
@@ -123,8 +128,8 @@ def SettingsPanel(settings: solara.Reactive[backend.Settings]) -> None:
                 on_value=lambda n: change(n_worlds=int(n)),
             )
             solara.InputInt("seed", current.seed, on_value=set_seed)
-        if current.seed < 0:
-            solara.Error("seed: expected a non-negative integer")
+        if seed_error.value:
+            solara.Error(seed_error.value)
 
 
 @solara.component
@@ -150,7 +155,7 @@ def LeverPanel(settings: solara.Reactive[backend.Settings]) -> None:
             if lever.key == first_party:
                 solara.Text("The parties", style={"font-weight": "bold"})
             solara.SliderFloat(
-                lever.label,
+                f"{lever.label}: {lever.value:g}",
                 value=lever.value,
                 min=lever.low,
                 max=lever.high,

@@ -128,24 +128,24 @@ def OneWorldPanel(settings: backend.Settings) -> None:
 def WorldView(world: backend.OneWorld) -> None:
     """The stepped world: figure, its numbers, the outcome and the timeline."""
     update_counter.get()  # redraw whenever Mesa's controller steps the world
-    solara.Text(f"Hour {world.hour:g} of {world.horizon_h:g}", classes=["explore-hour"])
+    state = world.state()
+    solara.Text(f"Hour {state.hour:g} of {state.horizon_h:g}", classes=["explore-hour"])
     # Nothing to draw at hour 0: skipping that figure keeps a settings change fast.
     drawn = solara.use_memo(
-        lambda: figures.world_png(world) if world.steps else None, [id(world), world.steps]
+        lambda: figures.world_png(state) if state.steps else None, [id(world), state.steps]
     )
     if drawn is None:
         solara.Text("Press Step or the play button to advance this world hour by hour.")
     else:
         Figure(drawn[0], drawn[1], "world-figure")
-    Table(figures.sampled_rows(world), "Credibility and grievance every 12 hours", "world-table")
-    outcome = world.outcome()
-    if outcome is not None:
-        cause = outcome["cause"]
+    Table(figures.sampled_rows(state), "Credibility and grievance every 12 hours", "world-table")
+    if state.outcome is not None:
+        cause = state.outcome["cause"]
         text = "held to the horizon" if cause == "none" else f"collapsed ({cause})"
-        solara.Success(f"The truce {text} at hour {outcome['duration_h']:g}.")
+        solara.Success(f"The truce {text} at hour {state.outcome['duration_h']:g}.")
     events = [
         {"hour": f"{e.hour:g}", "who": e.actor, "what": e.kind, "detail": e.detail}
-        for e in world.events
+        for e in state.events
     ]
     Table(events[-40:], "Timeline (latest 40 events)", "timeline-table")
 
