@@ -126,3 +126,18 @@ def test_a_scenario_that_fails_validation_is_shown_in_the_page(tmp_path: Path) -
     assert "Traceback" not in alerts
     assert not rc.find(v.Slider).widgets  # nothing to set on a scenario that does not load
     rc.close()
+
+
+def test_picking_a_variant_moves_levers_and_curves(page: Any) -> None:
+    before = survival_alt(page)
+    page.find(v.Select, label="variants (applied in order)").widget.v_model = ["patrols_in_force"]
+    wait_for(lambda: survival_alt(page) != before)
+    assert slider(page, PATROLS).label == f"{PATROLS}: 0.9"  # the overlay's value
+
+
+def test_picking_a_scenario_that_does_not_load_shows_why(page: Any) -> None:
+    other = str(DEFAULT.parent / "sensitivity_default.toml")
+    page.find(v.Select, label="scenario").widget.v_model = other
+    alerts = wait_for(lambda: " ".join(str(w.children) for w in page.find(v.Alert).widgets))
+    assert "This scenario does not load" in alerts and "sensitivity_default.toml" in alerts
+    assert "Traceback" not in alerts

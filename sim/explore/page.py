@@ -137,10 +137,10 @@ def LeverPanel(settings: solara.Reactive[backend.Settings]) -> None:
     """Sliders for the levers; each spans the parameter's valid range from the schema."""
     current = settings.value
     tuned = solara.use_reactive(current.mediators[0])
-    if tuned.value not in current.mediators:
-        tuned.set(current.mediators[0])
+    # The mediators picked may have changed since this one was chosen.
+    chosen = tuned.value if tuned.value in current.mediators else current.mediators[0]
     scenario = solara.use_memo(lambda: backend.load(current), [current])
-    found = backend.levers(scenario, tuned.value)
+    found = backend.levers(scenario, chosen)
 
     def set_lever(key: str, value: float) -> None:
         settings.set(settings.value.with_override(key, round(float(value), 6)))
@@ -149,7 +149,9 @@ def LeverPanel(settings: solara.Reactive[backend.Settings]) -> None:
         settings.set(backend.Settings(**{**current.__dict__, "overrides": ()}))
 
     with solara.Card("Levers"):
-        solara.Select("mediator whose levers these are", list(current.mediators), tuned)
+        solara.Select(
+            "mediator whose levers these are", list(current.mediators), chosen, on_value=tuned.set
+        )
         first_party = next((lv.key for lv in found if lv.key.startswith("actors.")), None)
         for lever in found:
             if lever.key == first_party:

@@ -89,9 +89,9 @@ def OneWorldPanel(settings: backend.Settings) -> None:
     """One world stepped hour by hour with Mesa's play/step/reset controller."""
     mediator = solara.use_reactive(settings.mediators[0])
     seed = solara.use_reactive(7)
-    if mediator.value not in settings.mediators:
-        mediator.set(settings.mediators[0])
-    params = {"settings": settings, "mediator": mediator.value, "seed": max(seed.value, 0)}
+    # The mediators picked may have changed since this one was chosen.
+    chosen = mediator.value if mediator.value in settings.mediators else settings.mediators[0]
+    params = {"settings": settings, "mediator": chosen, "seed": max(seed.value, 0)}
     key = repr(params)
     world = solara.use_reactive(None)
     model_parameters = solara.use_reactive(params)
@@ -107,7 +107,9 @@ def OneWorldPanel(settings: backend.Settings) -> None:
     solara.use_effect(rebuild, [key])
     with solara.Card("One world, hour by hour"):
         with solara.Row():
-            solara.Select("mediator of this world", list(settings.mediators), mediator)
+            solara.Select(
+                "mediator of this world", list(settings.mediators), chosen, on_value=mediator.set
+            )
             solara.InputInt("seed of this world", seed, continuous_update=False)
         if seed.value < 0:
             solara.Error("seed: expected a non-negative integer")
