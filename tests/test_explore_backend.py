@@ -15,7 +15,7 @@ import pytest
 
 from sim.cli import main
 from sim.errors import UserError
-from sim.explore import backend, figures
+from sim.explore import backend, figures, saving
 from sim.model import CeasefireModel
 from sim.scenario import load_scenario, override_param
 from tests.helpers import DEFAULT, edit, scenario_copy
@@ -163,7 +163,7 @@ def test_saved_variant_loads_and_batch_reproduces_the_page(tmp_path: Path) -> No
     chosen = settings(variants=("crossing_open",), seed=11).with_override(
         "mediators.russia.conduct.patrol_capacity", 0.85
     )
-    path, command = backend.save_variant(chosen, tmp_path / "kept", "my_settings")
+    path, command = saving.save_variant(chosen, tmp_path / "kept", "my_settings")
     assert path == tmp_path / "kept" / "my_settings.toml"
     assert [p.name for p in path.parent.iterdir()] == ["my_settings.toml"]  # no temp left
     table = tomllib.loads(path.read_text())
@@ -189,5 +189,5 @@ def test_saved_variant_loads_and_batch_reproduces_the_page(tmp_path: Path) -> No
 @pytest.mark.parametrize("name", ["", "../escape", "has space"])
 def test_bad_variant_names_are_refused_before_writing(tmp_path: Path, name: str) -> None:
     with pytest.raises(UserError, match="variant name"):
-        backend.save_variant(settings(), tmp_path, name)
+        saving.save_variant(settings(), tmp_path, name)
     assert list(tmp_path.iterdir()) == []

@@ -3,9 +3,9 @@
 The page never touches the model, the scenario loader or the schema directly: it
 asks this module for the parties, the levers and their valid ranges, "run N worlds
 for these settings and give me outcomes and Kaplan-Meier curves", "step one world
-and give me its state", and "write these settings as a variant file". When the model
-changes (parties read from the scenario, parameters per world), this file is the one
-to adapt.
+and give me its state", and "what do these settings change in the scenario" (which
+`saving` writes as a variant file). When the model changes (parties read from the
+scenario, parameters per world), this file is the one to adapt.
 
 Runs are seeded exactly as chunk 0 of a batch with ``--chunk-size N``, so the batch
 command shown beside a saved variant reproduces the explorer's numbers run for run.
@@ -13,14 +13,10 @@ command shown beside a saved variant reproduces the explorer's numbers run for r
 
 from __future__ import annotations
 
-import os
-import shlex
-import tempfile
 import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +27,6 @@ from sim.errors import UserError
 #: Worlds per mediator by default: enough for intervals of about +-2 points on a
 #: survival share, and recomputed in about a second for two mediators on this machine.
 DEFAULT_WORLDS = 2000
-MAX_WORLDS = 20_000
 #: The environment variable through which `ceasefire explore` hands the page its scenario.
 SCENARIO_ENV = "CEASEFIRE_EXPLORE_SCENARIO"
 DEFAULT_SEED = 20210828  # the batch's default seed (sim.commands._common.DEFAULT_SEED)
@@ -410,16 +405,6 @@ class OneWorld:
 # --------------------------------------------------------------------------- saving settings
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(float(value)) if isinstance(value, float) else str(value)
-    import json
-
-    return json.dumps(str(value))  # a TOML basic string
-
-
 def variant_assignments(settings: Settings) -> tuple[dict[str, Any], str | None]:
     """What the current settings change from the plain scenario, as variant keys.
 
@@ -438,72 +423,3 @@ def variant_assignments(settings: Settings) -> tuple[dict[str, Any], str | None]
             if before.values.get(k) != v:
                 changed[f"mediators.{name}.{k}"] = v
     return changed, current.replacement_mediator
-
-
-def variant_toml(settings: Settings, name: str) -> str:
-    """The current settings as a variant file (see scenarios/variants/)."""
-    changed, replacement = variant_assignments(settings)
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    made_from = " + ".join(settings.variants) or "no overlay"
-    lines = [
-        f"# Written by `ceasefire explore` on {stamp} from {Path(settings.scenario).name}",
-        f"# ({made_from}, levers set by hand).",
-        "[variant]",
-        f"name = {_toml_value(name)}",
-        f"description = {_toml_value('Settings saved from the explorer: ' + made_from)}",
-    ]
-    if replacement:
-        lines.append(f"mediator = {_toml_value(replacement)}")
-    lines += ["", "[set]"]
-    source = "assumption: set by hand in ceasefire explore"
-    for key, value in changed.items():
-        lines.append(f'"{key}" = {{ value = {_toml_value(value)}, source = "{source}" }}')
-    return "\n".join(lines) + "\n"
-
-
-def batch_command(settings: Settings, variant_path: str | Path, out: str) -> str:
-    """The `ceasefire batch` command whose `<mediator>+<variant>` groups reproduce the page."""
-    words = ["ceasefire", "batch", str(settings.scenario)]
-    for mediator in settings.mediators:
-        words += ["--mediator", mediator]
-    words += ["--variant", str(variant_path), "--runs", str(settings.n_worlds)]
-    words += ["--seed", str(settings.seed), "--chunk-size", str(settings.n_worlds)]
-    words += ["--out", out]
-    return shlex.join(words)
-
-
-def save_variant(settings: Settings, folder: str | Path, name: str) -> tuple[Path, str]:
-    """Write the settings as `folder/name.toml`, check it loads, return (path, batch command).
-
-    The file is checked with the project's variant loader under every mediator, as
-    `ceasefire batch` would load it, before it is put in place: nothing invalid or
-    half-written is left behind.
-
-    Raises:
-        UserError: a bad name or folder, or settings that do not load as a variant.
-    """
-    from sim.batch.variants import VariantSpec
-
-    if not name or not all(c.isalnum() or c in "_-" for c in name):
-        raise UserError(f"variant name: expected letters, digits, _ or -, got '{name}'")
-    folder = Path(folder)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise UserError(f"cannot create folder '{folder}': {error.strerror}") from None
-    path = folder / f"{name}.toml"
-    text = variant_toml(settings, name)
-    descriptor, temporary = tempfile.mkstemp(suffix=".toml", dir=folder, prefix=f".{name}-")
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        for mediator in settings.mediators:
-            VariantSpec(mediator, (temporary,)).load(settings.scenario)
-        os.replace(temporary, path)
-    except OSError as error:
-        raise UserError(f"cannot write '{path}': {error.strerror}") from None
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-    out = f"results/explore-{name}"
-    return path, batch_command(settings, path, out)

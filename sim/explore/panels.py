@@ -18,7 +18,7 @@ with warnings.catch_warnings():
     from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import update_counter
 
-from sim.explore import backend, figures
+from sim.explore import backend, figures, saving
 from sim.explore.widgets import Command, Figure, Table
 
 #: Milliseconds between steps while playing one world (an hour of model time per step).
@@ -163,7 +163,7 @@ def SavePanel(settings: backend.Settings) -> None:
 
     def save() -> None:
         try:
-            path, command = backend.save_variant(settings, folder.value, name.value)
+            path, command = saving.save_variant(settings, folder.value, name.value)
         except backend.UserError as problem:
             error.set(str(problem))
             saved.set(None)
