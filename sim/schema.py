@@ -77,14 +77,6 @@ def _weight(doc: str) -> Param:
     return Param("float", 0.0, 50.0, doc)
 
 
-def _logodds(doc: str) -> Param:
-    return Param("float", -50.0, 50.0, doc)
-
-
-def _weight(doc: str) -> Param:
-    return Param("float", 0.0, 50.0, doc)
-
-
 def _hours(doc: str) -> Param:
     return Param("float", 0.0, 87600.0, doc)
 

@@ -38,7 +38,6 @@ def structure(scenario: Scenario, mediators: Sequence[str]) -> layout.Structure:
     return layout.Structure(
         side=np.array([sides.index(p.side) for p in scenario.parties], dtype=np.int64),
         signatory=np.array([p.signatory for p in scenario.parties], dtype=np.bool_),
-        has_patron=np.array([p.patron is not None for p in scenario.parties], dtype=np.bool_),
         controller=np.array(
             [scenario.party_keys.index(t.controller) for t in scenario.terms], dtype=np.int64
         ),

@@ -435,7 +435,7 @@ def _manifest(
 
 
 # What must match for --resume to continue a batch: everything that decides the results.
-_RESUME_KEYS = ("variants", "overrides", "seed", "runs_per_variant", "chunk_size")
+_RESUME_KEYS = ("variants", "overrides", "seed", "runs_per_variant", "chunk_size", "seeding")
 
 
 def _check_resumable(old: Mapping[str, Any], new: Mapping[str, Any], out: Path) -> None:

@@ -1,27 +1,19 @@
-"""How a batch splits into chunks and where each chunk's random numbers come from.
+"""How a batch splits into chunks, and where the random numbers come from.
 
 A batch of `runs` runs per variant is cut into chunks of `chunk_size` worlds:
-chunk `k` covers runs ``[k * chunk_size, min((k + 1) * chunk_size, runs))`` and is
-simulated as one many-worlds model seeded by
+chunk `k` covers runs ``[k * chunk_size, min((k + 1) * chunk_size, runs))``.
 
-    SeedSequence(entropy=batch_seed, spawn_key=(k,))
+The model's draws do not depend on the chunks: every draw of run `i` is a
+counter-based function of the batch key (`SeedSequence(seed).generate_state(2)`),
+`i`, the step and the draw's slot (`sim.rules.rng`). So results do not depend on
+the number of workers, the executor or the chunk size, and run `i` of every
+variant meets the same luck (common random numbers, as in the EMA Workbench).
 
-That seed is fixed in the parent before the chunk is sent out, and depends on
-the batch seed and the chunk index alone. So:
-
-* results do not depend on the number of workers, the executor (in-process,
-  process pool, Dask) or the order in which chunks finish (Axelrod's rule);
-* the variant deliberately does *not* enter the seed: chunk `k` of `russia`
-  and chunk `k` of `turkey` draw from the same stream, so run `i` of one is
-  paired with run `i` of the other (common random numbers, as in the EMA
-  Workbench). Differences between mediators then come from the mediators,
-  not from sampling noise. What the chunk simulates (scenario, mediator,
-  overlays, overrides) is what differs between variants;
-* the chunk size is part of the design: the same seed with another chunk size
-  gives other (equally valid) results, so a resumed batch must keep it.
-
-The spawn key is the one `SeedSequence.spawn` would give the `k`-th child, so
-`chunk_seed(s, k)` equals `SeedSequence(s).spawn(k + 1)[k]` in state.
+Only posterior draws (`--posterior`) are still made per chunk, from
+`SeedSequence(entropy=batch_seed, spawn_key=(k, 1))` (`sim.calibration.posterior_seed`),
+the same for every variant; with a posterior the chunk size is part of the design.
+`chunk_seed(s, k)` (the spawn key the k-th child of `SeedSequence(s)` would get)
+is the base of that stream.
 """
 
 from __future__ import annotations
@@ -31,8 +23,8 @@ import numpy as np
 DEFAULT_CHUNK_SIZE = 50_000
 """Worlds per chunk unless told otherwise (see docs/benchmarks.md for the measurement).
 
-Changing it changes which random numbers each run gets, so it is part of the
-reproducibility contract: keep it stable across versions.
+It does not change the model's random numbers; with `--posterior` it changes which
+parameter draw each run gets, so a resumed batch keeps it.
 """
 
 

@@ -150,7 +150,6 @@ class Structure(NamedTuple):
 
     side: np.ndarray  # (P,) int64: side index of each party
     signatory: np.ndarray  # (P,) bool
-    has_patron: np.ndarray  # (P,) bool
     controller: np.ndarray  # (T,) int64: party that controls each term
     mediated: np.ndarray  # (T,) bool: the mediator must obtain the term
     switch_target: int  # mediator index that takes over (-1: none)
@@ -158,11 +157,6 @@ class Structure(NamedTuple):
     n_steps: int
     step_h: float
     horizon_h: float
-
-
-def _set_path(params: Params, locate: Mapping[str, tuple[str, tuple[int, ...]]], key: str) -> tuple:
-    array_name, index = locate[key]
-    return getattr(params, array_name), index
 
 
 def locations(

@@ -220,7 +220,7 @@ def propensity(st, pr, sc, w, s, p, early):
     gain = (
         a[BASE]
         + a[EARLY_FRAGILITY] * early
-        + a[OBJECTIVE] * (1.0 - relief)
+        + a[OBJECTIVE] * (1.0 - min(relief, 1.0))
         + a[SPOILING] * (1.0 + pr.glob[g, SPOILER_GROWTH] * threatened)
         + st.pulse[w, p]
         + a[RETALIATION] * st.grievance[w, p]
