@@ -158,7 +158,7 @@ def read_outcome(case: Case) -> dict:
     return json.loads(case.outcome.read_text(encoding="utf-8"))
 
 
-def _notes(path: Path) -> Iterable[tuple[str, str]]:
+def source_notes(path: Path) -> Iterable[tuple[str, str]]:
     """(dotted key, source note) for every number of a scenario or mediator file."""
 
     def walk(table: Mapping, prefix: str) -> Iterable[tuple[str, str]]:
@@ -234,7 +234,7 @@ def check_citations(
     sheet = read_fact_sheet(sheet_path)
     files = _mediator_files(scenario) if mediators is None else list(mediators)
     for path in (scenario, *files):
-        for key, note in _notes(path):
+        for key, note in source_notes(path):
             check_note(note, sheet, file=str(path), key=key)
 
 
@@ -248,4 +248,5 @@ __all__ = [
     "list_cases",
     "read_fact_sheet",
     "read_outcome",
+    "source_notes",
 ]

@@ -24,6 +24,7 @@ from sim.cases import (
     list_cases,
     read_fact_sheet,
     read_outcome,
+    source_notes,
 )
 from sim.cli import main
 from sim.errors import UserError
@@ -83,17 +84,11 @@ def test_case_cites_only_facts_known_at_signing(case: Case):
     check_citations(case)  # raises on an unknown or outcome ID
     # And every source leads with its facts or says "assumption:" with the reasoning.
     for path in (case.scenario, *sorted(case.mediators_dir.glob("*.toml"))):
-        for key, note in _sources(path):
+        for key, note in source_notes(path):
             leading = re.match(r"[A-Z]{1,2}\d+\b", note)
             assert (leading and leading.group(0) in sheet.known) or re.match(
                 r"assumption: \S", note
             ), f"{path.name} {key}: {note!r}"
-
-
-def _sources(path: Path) -> list[tuple[str, str]]:
-    from sim.cases import _notes
-
-    return list(_notes(path))
 
 
 def _copy_case(tmp_path: Path, name: str) -> Path:
