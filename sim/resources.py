@@ -117,4 +117,21 @@ def shipped_files(root: Path | None = None) -> list[Shipped]:
                 found.append(Shipped("parameters", path.stem, path, _description(path)))
                 continue
             found.append(Shipped(kind, path.stem, path, _description(path)))
+    found.extend(_shipped_cases(root))
+    return found
+
+
+def _shipped_cases(root: Path) -> list[Shipped]:
+    """The case library: ``cases/<case>/<case>.toml``, described by title and mediators."""
+    found = []
+    for folder in sorted(p for p in (root / "cases").glob("*") if p.is_dir()):
+        path = folder / f"{folder.name}.toml"
+        if not path.is_file():
+            continue
+        header = tomllib.loads(path.read_text("utf-8")).get("scenario", {})
+        title = header.get("title", folder.name)
+        mediators = ", ".join(header.get("mediators", []))
+        uniq = ", ".join(str(u) for u in header.get("ethprio_uniq_id", [])) or "none"
+        description = f"{title} (mediators: {mediators}; ETH/PRIO {uniq})"
+        found.append(Shipped("case", folder.name, path, description))
     return found

@@ -6,12 +6,14 @@ import argparse
 
 DESCRIPTION = """\
 List the scenario files shipped with ceasefire-sim, each with its one-line
-description: scenarios, mediators (use with --mediator NAME), variants
-(--variant NAME) and calibration priors. Your own files work too, by path
+description: scenarios, the case library of real truces, mediators (use with
+--mediator NAME), variants (--variant NAME) and calibration priors. Your own files work too, by path
 (--mediator path/to/yours.toml); copy a shipped one to start."""
 
 _HEADINGS = {
     "scenario": "Scenarios (SCENARIO)",
+    "case": "Cases: real truces (SCENARIO is scenarios/cases/NAME/NAME.toml; its mediators "
+    "are in the mediators/ folder beside it)",
     "mediator": "Mediators (--mediator NAME)",
     "variant": "Variants (--variant NAME[+NAME])",
     "prior": "Priors (ceasefire calibrate --priors FILE; default: beside the scenario)",

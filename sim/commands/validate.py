@@ -38,6 +38,7 @@ def _is_mediator_file(path: Path) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sim.cases import check_citations, fact_sheet_of
     from sim.scenario import load_mediator, load_scenario
 
     path = Path(args.file)
@@ -55,10 +56,16 @@ def run(args: argparse.Namespace) -> int:
         overrides=parse_overrides(args.overrides),
         strict=args.strict,
     )
+    sheet = fact_sheet_of(path)
+    if sheet is not None:  # the outcome-citation rule, for a scenario with a fact sheet
+        loaded = [m.source.path for m in scenario.mediators.values() if m.source is not None]
+        check_citations(path, mediators=map(Path, loaded), sheet_path=sheet)
     n_values = len(scenario.values)
     n_sourced = sum(key in scenario.provenance for key in scenario.values)
     mediators = ", ".join(sorted(scenario.mediators))
     print(f"{path}: OK: scenario '{scenario.name}' ({scenario.title})")
+    if sheet is not None:
+        print(f"  sources cite facts of {sheet.name} from outside its Outcome section only")
     print(
         f"  {n_values} parameters, {n_sourced} with provenance; horizon "
         f"{scenario.horizon_h:g} h in steps of {scenario.step_h:g} h"
