@@ -155,3 +155,26 @@ def test_cli_writes_table_json_and_figures(tmp_path, capsys):
 def test_cli_refuses_one_mediator(capsys):
     assert main(["explain", str(DEFAULT), "--mediator", "russia"]) == 2
     assert "expected exactly two mediators" in capsys.readouterr().err
+
+
+def test_compare_explains_two_mediators_and_the_report_shows_it(tmp_path, capsys):
+    batch = tmp_path / "batch"
+    argv = ["batch", str(DEFAULT), "--mediator", "russia", "--mediator", "turkey"]
+    assert main([*argv, "--runs", "50", "--workers", "1", "--quiet", "--out", str(batch)]) == 0
+    assert main(["compare", str(batch), "--explain", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "total difference" in out and "patrols" in out
+    data = json.loads((batch / "explain" / "decomposition.json").read_text())
+    assert data["seed"] == json.loads((batch / "manifest.json").read_text())["seed"]
+    assert main(["report", str(batch)]) == 0
+    assert 'id="explain"' in (batch / "report.html").read_text()
+
+
+def test_compare_explain_refuses_more_than_two_variants(tmp_path, capsys):
+    batch = tmp_path / "batch"
+    argv = ["batch", str(DEFAULT), "--mediator", "russia", "--mediator", "turkey"]
+    argv += ["--variant", "patrols_in_force", "--runs", "5", "--workers", "1", "--quiet"]
+    assert main([*argv, "--out", str(batch)]) == 0
+    capsys.readouterr()
+    assert main(["compare", str(batch), "--explain", "2"]) == 2
+    assert "exactly two mediators" in capsys.readouterr().err
