@@ -157,6 +157,7 @@ def test_cli_refuses_one_mediator(capsys):
     assert "expected exactly two mediators" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_compare_explains_two_mediators_and_the_report_shows_it(tmp_path, capsys):
     batch = tmp_path / "batch"
     argv = ["batch", str(DEFAULT), "--mediator", "russia", "--mediator", "turkey"]
