@@ -43,6 +43,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="accept a batch with a single variant (print its survival, no comparison) "
         "instead of stopping with status 2",
     )
+    parser.add_argument(
+        "--explain",
+        type=int,
+        nargs="?",
+        const=200,
+        default=None,
+        metavar="RUNS",
+        help="with exactly two mediators: also split their difference over parameter groups "
+        "(as `ceasefire explain`, RUNS runs per coalition, default 200; the batch's seed) and "
+        "write it to DIR/explain/, where `ceasefire report` finds it",
+    )
     add_reference_argument(parser)
     parser.set_defaults(func=run)
 
@@ -67,6 +78,8 @@ def add_reference_argument(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Analyse DIR and print tables or JSON; exit status 2 on bad input."""
+    from pathlib import Path
+
     from sim.analysis import analyse
     from sim.errors import UserError
 
@@ -83,6 +96,20 @@ def run(args: argparse.Namespace) -> int:
         from sim.analysis.reference_overlay import reference_overlay
 
         overlay = reference_overlay(analysis, args.reference)
+    explained = None
+    if getattr(args, "explain", None) is not None:
+        import json as _json
+
+        from sim.explain.batch import explain_batch, two_mediators
+
+        if args.explain < 1:
+            raise UserError(f"--explain: expected runs >= 1, got {args.explain}")
+        manifest = _json.loads((Path(args.dir) / "manifest.json").read_text(encoding="utf-8"))
+        two_mediators(manifest)  # refuse before any work
+        import matplotlib
+
+        matplotlib.use("Agg")
+        explained = explain_batch(args.dir, args.explain)
     if args.json:
         if overlay is None:
             print(analysis.to_json())
@@ -98,12 +125,12 @@ def run(args: argparse.Namespace) -> int:
         print(analysis.format_table())
         if overlay is not None:
             print("\n" + overlay.format_text())
+        if explained is not None:
+            print("\n" + explained)
     if args.plots:
         import matplotlib
 
         matplotlib.use("Agg")
-        from pathlib import Path
-
         from sim.analysis.plots import write_figures
 
         paths = write_figures(analysis, Path(args.dir) / "figures", reference=overlay)

@@ -53,7 +53,11 @@ def run(args: argparse.Namespace) -> int:
         from sim.analysis.reference_overlay import reference_overlay
 
         overlay = reference_overlay(analysis, args.reference)
-    print(write_report(directory, analysis, reference=overlay))
+    from sim.explain.batch import report_section
+
+    section = report_section(directory)
+    extra_sections = [section] if section is not None else []
+    print(write_report(directory, analysis, reference=overlay, extra_sections=extra_sections))
     return 0
 
 
