@@ -91,23 +91,25 @@ def distance(
     return np.abs(np.log1p(t_sim) - math.log1p(t_obs)) + (~same).astype(float)
 
 
-def simulate_distances(
-    cases: Sequence[ModelCase],
-    theta: Mapping[str, np.ndarray],
-    seed: int,
-    observed: Sequence[Outcome] | None = None,
-) -> np.ndarray:
-    """Distance of every draw (columns) for every case (rows), one world per draw."""
+Samples = tuple[list[str | None], np.ndarray]
+
+
+def simulate_table(
+    cases: Sequence[ModelCase], theta: Mapping[str, np.ndarray], seed: int
+) -> list[Samples]:
+    """One simulated outcome of every case (list) for every draw (one world per draw)."""
     n = len(next(iter(theta.values())))
+    return [
+        simulate_case(case, n, case_seed(seed, case.name), world_params(case, theta))
+        for case in cases
+    ]
+
+
+def table_distances(table: Sequence[Samples], observed: Sequence[Outcome]) -> np.ndarray:
+    """Distance of every draw (columns) to every case's observed outcome (rows)."""
     cap = Discretisation().last_edge
-    rows = []
-    for i, case in enumerate(cases):
-        endings, times = simulate_case(
-            case, n, case_seed(seed, case.name), world_params(case, theta)
-        )
-        obs = case.observed if observed is None else observed[i]
-        rows.append(distance(endings, times, obs, cap))
-    return np.array(rows).reshape(len(cases), n)
+    rows = [distance(e, t, obs, cap) for (e, t), obs in zip(table, observed, strict=True)]
+    return np.array(rows).reshape(len(table), -1)
 
 
 def accept_closest(
@@ -135,4 +137,6 @@ def abc_posterior(
     if not training:
         k = max(1, round(accept * n_draws))
         return {key: v[:k] for key, v in theta.items()}
-    return accept_closest(theta, simulate_distances(training, theta, seed), accept)
+    table = simulate_table(training, theta, seed)
+    observed = [case.observed for case in training]
+    return accept_closest(theta, table_distances(table, observed), accept)
