@@ -44,14 +44,14 @@ def register(subparsers: Any) -> None:
         help="add a row for the model with shared parameters fitted by ABC to the other cases",
     )
     parser.add_argument(
-        "--draws", type=int, default=10_000, metavar="N", help="ABC prior draws (default 10000)"
+        "--draws", type=int, default=20_000, metavar="N", help="ABC prior draws (default 20000)"
     )
     parser.add_argument(
         "--accept",
         type=float,
-        default=0.05,
+        default=0.01,
         metavar="Q",
-        help="share of ABC draws kept (default 0.05)",
+        help="share of ABC draws kept (default 0.01; docs/calibration.md)",
     )
     parser.add_argument(
         "--min-n",

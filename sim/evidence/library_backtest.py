@@ -72,8 +72,8 @@ def backtest_library(
     runs: int = 2000,
     seed: int = 0,
     calibrate: bool = False,
-    draws: int = 10_000,
-    accept: float = 0.05,
+    draws: int = 20_000,
+    accept: float = 0.01,
     min_n: int = 10,
 ) -> LibraryBacktest:
     """Score the model (and, with `calibrate`, its leave-one-out ABC version) and baselines."""

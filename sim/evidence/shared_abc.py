@@ -124,8 +124,8 @@ def accept_closest(
 
 def abc_posterior(
     training: Sequence[ModelCase],
-    n_draws: int = 10_000,
-    accept: float = 0.05,
+    n_draws: int = 20_000,
+    accept: float = 0.01,
     seed: int = 0,
     priors: Sequence[SharedPrior] = SHARED_PRIORS,
 ) -> dict[str, np.ndarray]:
