@@ -14,7 +14,7 @@ from scipy.stats import binom
 
 from sim.cli import main
 from sim.evidence.library import CASES_DIR, list_cases, load_case
-from sim.evidence.library_backtest import CALIBRATED, MODEL, backtest_library
+from sim.evidence.library_backtest import CALIBRATED, MODEL, backtest_library, scoreable
 from sim.evidence.model_predictor import model_case, runs_to_samples
 from sim.evidence.sbc import sbc_coverage
 from sim.evidence.scores import Outcome
@@ -141,3 +141,15 @@ def test_abc_intervals_cover_about_ninety_percent_of_synthetic_truths():
     low, high = binom.ppf(0.0005, n, 0.9), binom.isf(0.0005, n, 0.9)
     for key, covered in cov.covered.items():
         assert low <= covered <= high, (key, covered, (low, high))
+
+
+def test_a_truce_still_in_force_is_censored_at_its_last_observation(tmp_path, table):
+    # Hodeidah (678060) is still in force at the end of the ETH/PRIO data.
+    folder = synthetic_case(
+        tmp_path, "holding", -6.5, 2.5, ending="in_force", ending_h=None, ethprio_uniq_id=[678060]
+    )
+    pairs, skipped = scoreable([folder], table)
+    assert not skipped
+    ((case, model),) = pairs
+    assert case.outcome.ending is None and case.outcome.time_days > 14
+    assert model.observed == case.outcome

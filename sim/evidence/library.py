@@ -16,6 +16,7 @@ from typing import Any
 from sim.errors import UserError
 from sim.evidence.distribution import ENDINGS
 
+IN_FORCE = "in_force"  # outcome.json's word for a truce still holding when last observed
 CASES_DIR = Path(__file__).resolve().parents[2] / "scenarios" / "cases"
 
 
@@ -27,7 +28,10 @@ class LibraryCase:
         name: folder name ("daraa_2018").
         scenario_path: the scenario file.
         ending: observed ending (one of ENDINGS), or None when not observed.
-        ending_h: hours from signing to the ending (None when not observed).
+        ending_h: hours from the truce taking effect (`ending_from_effective_h` when
+            given, else `ending_h`, from signing) to the ending, or to the last
+            observation of a truce still in force (None when not given).
+        in_force: outcome.json says "in_force": still holding when last observed.
         uniq_ids: its ETH/PRIO `uniq_id`s (the baselines leave these rows out).
         outcome: the whole outcome.json.
     """
@@ -38,6 +42,7 @@ class LibraryCase:
     ending_h: float | None
     uniq_ids: tuple[str, ...]
     outcome: dict[str, Any]
+    in_force: bool = False
 
 
 def list_cases(root: str | Path = CASES_DIR) -> list[Path]:
@@ -68,22 +73,26 @@ def load_case(folder: str | Path) -> LibraryCase:
             )
         scenario = tomls[0]
     ending = data.get("ending")
-    if ending is not None and ending not in ENDINGS:
-        raise UserError(f"expected one of {ENDINGS} or null, got {ending!r}", file=str(path),
-                        key="ending")  # fmt: skip
-    hours = data.get("ending_h")
-    if ending is not None and (
+    if ending is not None and ending not in (*ENDINGS, IN_FORCE):
+        raise UserError(f"expected one of {(*ENDINGS, IN_FORCE)} or null, got {ending!r}",
+                        file=str(path), key="ending")  # fmt: skip
+    in_force = ending == IN_FORCE
+    ending = None if in_force else ending
+    key = "ending_from_effective_h" if "ending_from_effective_h" in data else "ending_h"
+    hours = data.get(key)
+    if (ending is not None or hours is not None) and (
         not isinstance(hours, int | float) or isinstance(hours, bool) or not math.isfinite(hours)
         or hours < 0
     ):  # fmt: skip
-        raise UserError(f"expected hours >= 0, got {hours!r}", file=str(path), key="ending_h")
+        raise UserError(f"expected hours >= 0, got {hours!r}", file=str(path), key=key)
     uniq = data.get("ethprio_uniq_id", [])
     uniq = uniq if isinstance(uniq, list) else [uniq]
     return LibraryCase(
         name=folder.name,
         scenario_path=scenario,
         ending=ending,
-        ending_h=None if ending is None else float(hours),
+        ending_h=None if hours is None else float(hours),
         uniq_ids=tuple(str(u) for u in uniq),
         outcome=data,
+        in_force=in_force,
     )

@@ -47,17 +47,18 @@ def scoreable(
     out, skipped = [], []
     for folder in folders:
         lib: LibraryCase = load_case(folder)
-        observed = observed_outcome(lib)
-        if observed is None:
-            skipped.append((lib.name, "no observed ending in outcome.json"))
-            continue
         if not lib.uniq_ids:
             skipped.append((lib.name, "no ETH/PRIO uniq_id: the baselines have no covariates"))
             continue
         try:
             row_case = case_from_table(lib.uniq_ids[0], table)
         except UserError as exc:
-            skipped.append((lib.name, str(exc)))
+            skipped.append((lib.name, exc.detail))
+            continue
+        row = row_case.outcome
+        observed = observed_outcome(lib, row.time_days if row.ending is None else None)
+        if observed is None:
+            skipped.append((lib.name, "no observed ending (or time of last observation)"))
             continue
         case = dataclasses.replace(row_case, id=lib.name, uniq_ids=lib.uniq_ids, outcome=observed)
         fixed = bool(case.covariates.get("fixed", False))

@@ -148,8 +148,16 @@ class ModelPredictor:
         )
 
 
-def observed_outcome(lib: LibraryCase) -> Outcome | None:
-    """The case's observed ending and time in days, or None when not observed."""
+def observed_outcome(lib: LibraryCase, last_seen_days: float | None = None) -> Outcome | None:
+    """The case's observed ending and time in days, or None when not observed.
+
+    A truce still in force is censored at its `ending_h` or, when that is not given,
+    at `last_seen_days` (its ETH/PRIO row's duration to the end of the data).
+    """
+    if lib.in_force:
+        if lib.ending_h is not None:
+            return Outcome(None, lib.ending_h / HOURS_PER_DAY)
+        return None if last_seen_days is None else Outcome(None, last_seen_days)
     if lib.ending is None or lib.ending_h is None:
         return None
     return Outcome(lib.ending, lib.ending_h / HOURS_PER_DAY)
