@@ -51,12 +51,13 @@ def scoreable(
             skipped.append((lib.name, "no ETH/PRIO uniq_id: the baselines have no covariates"))
             continue
         try:
-            row_case = case_from_table(lib.uniq_ids[0], table)
+            row_case = case_from_table(lib.uniq_ids[0], table, need_outcome=False)
         except UserError as exc:
             skipped.append((lib.name, exc.detail))
             continue
         row = row_case.outcome
-        observed = observed_outcome(lib, row.time_days if row.ending is None else None)
+        last_seen = row.time_days if row.ending is None and row.time_days > 0 else None
+        observed = observed_outcome(lib, last_seen)
         if observed is None:
             skipped.append((lib.name, "no observed ending (or time of last observation)"))
             continue
