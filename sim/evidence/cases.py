@@ -20,8 +20,14 @@ from sim.evidence.scores import Outcome
 from sim.reference import PURPOSES, ReferenceFilter, load_reference_table, term_days
 
 
-def case_from_table(uniq_id: str, table: pd.DataFrame | None = None) -> Case:
+def case_from_table(
+    uniq_id: str, table: pd.DataFrame | None = None, *, need_outcome: bool = True
+) -> Case:
     """The case of one ETH/PRIO ceasefire, by `uniq_id`.
+
+    With `need_outcome=False` a row whose ending or dates are unknown still gives its
+    covariates and reference class (the outcome then comes from elsewhere, e.g. a
+    case library's outcome.json); its `outcome` is a placeholder (None, 0 days).
 
     Raises:
         UserError: the id is not in the table, or its ending or dates are unknown
@@ -32,7 +38,8 @@ def case_from_table(uniq_id: str, table: pd.DataFrame | None = None) -> Case:
     if rows.empty:
         raise UserError(f"uniq_id {uniq_id} is not in the ETH/PRIO reference table")
     row = rows.iloc[0]
-    if row["included"] != 1:
+    known = row["included"] == 1
+    if not known and need_outcome:
         raise UserError(
             f"uniq_id {uniq_id} cannot be scored: its ending or dates are unknown "
             f"({row['exclusion']})"
@@ -44,7 +51,7 @@ def case_from_table(uniq_id: str, table: pd.DataFrame | None = None) -> Case:
     return Case(
         id=f"{row['country'].strip()} {row['start_date']} ({uniq_id})",
         uniq_ids=(str(uniq_id),),
-        outcome=Outcome(ending, float(row["duration_days"])),
+        outcome=Outcome(ending, float(row["duration_days"])) if known else Outcome(None, 0.0),
         covariates={
             "written": int(row["written"]) in (1, 2),
             "fixed": bool(fixed),

@@ -1,0 +1,133 @@
+"""The backtest over the case library: the model (plain and calibrated) beside the baselines.
+
+For every case folder with an observed ending and an ETH/PRIO row (the baselines need
+its covariates and must leave it out), the predictors are:
+
+- "model": the case's scenario under its first mediator, its own parameter values;
+- "model (LOO ABC)" with `calibrate`: the shared parameters drawn from the rejection-ABC
+  posterior fitted to every *other* case (`shared_abc`), one draw per run;
+- the reference-class base rate and the survival regression (`baselines`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import UserError
+from sim.evidence.backtest import BacktestResult, Case, Predictor, run_backtest
+from sim.evidence.baselines import ReferenceClassBaseline, SurvivalRegressionBaseline
+from sim.evidence.cases import case_from_table
+from sim.evidence.library import LibraryCase, load_case
+from sim.evidence.model_predictor import ModelCase, ModelPredictor, model_case, observed_outcome
+from sim.evidence.shared_abc import abc_posterior
+
+MODEL = "model"
+CALIBRATED = "model (LOO ABC)"
+
+
+@dataclass
+class LibraryBacktest:
+    """The result, the cases skipped (and why) and the posteriors used."""
+
+    result: BacktestResult
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    posteriors: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+
+
+def scoreable(
+    folders: Sequence[Path], table: pd.DataFrame
+) -> tuple[list[tuple[Case, ModelCase]], list[tuple[str, str]]]:
+    """Cases that can be scored, as backtest and model cases; the others with a reason."""
+    out, skipped = [], []
+    for folder in folders:
+        lib: LibraryCase = load_case(folder)
+        if not lib.uniq_ids:
+            skipped.append((lib.name, "no ETH/PRIO uniq_id: the baselines have no covariates"))
+            continue
+        try:
+            row_case = case_from_table(lib.uniq_ids[0], table, need_outcome=False)
+        except UserError as exc:
+            skipped.append((lib.name, exc.detail))
+            continue
+        row = row_case.outcome
+        last_seen = row.time_days if row.ending is None and row.time_days > 0 else None
+        observed = observed_outcome(lib, last_seen)
+        if observed is None:
+            skipped.append((lib.name, "no observed ending (or time of last observation)"))
+            continue
+        case = dataclasses.replace(row_case, id=lib.name, uniq_ids=lib.uniq_ids, outcome=observed)
+        fixed = bool(case.covariates.get("fixed", False))
+        out.append((case, model_case(lib, fixed, observed)))
+    return out, skipped
+
+
+def backtest_library(
+    folders: Sequence[Path],
+    table: pd.DataFrame,
+    *,
+    runs: int = 2000,
+    seed: int = 0,
+    calibrate: bool = False,
+    draws: int = 20_000,
+    accept: float = 0.01,
+    min_n: int = 10,
+) -> LibraryBacktest:
+    """Score the model (and, with `calibrate`, its leave-one-out ABC version) and baselines."""
+    pairs, skipped = scoreable(folders, table)
+    if not pairs:
+        raise UserError(
+            "no case can be scored: "
+            + ("; ".join(f"{n}: {why}" for n, why in skipped) or "no case folder found")
+        )
+    cases = [c for c, _ in pairs]
+    models = {c.id: m for c, m in pairs}
+    predictors: list[Predictor] = [ModelPredictor(MODEL, models, runs, seed)]
+    posteriors: dict[str, dict[str, np.ndarray]] = {}
+    if calibrate:
+
+        def loo(case_id: str) -> tuple[dict[str, np.ndarray], str]:
+            training = [m for cid, m in models.items() if cid != case_id]
+            post = abc_posterior(training, draws, accept, seed)
+            posteriors[case_id] = post
+            what = f"{len(training)} other case(s)" if training else "no other case: the prior"
+            return post, f"shared parameters from the ABC posterior on {what}"
+
+        predictors.append(ModelPredictor(CALIBRATED, models, runs, seed, params_for=loo))
+    predictors += [
+        ReferenceClassBaseline(min_n=min_n, table=table),
+        SurvivalRegressionBaseline(table=table),
+    ]
+    return LibraryBacktest(run_backtest(cases, predictors), skipped, posteriors)
+
+
+def verdict(result: BacktestResult) -> list[str]:
+    """Plain sentences: does each model row beat each baseline (mean log score, Brier 14 d)?"""
+    lines = []
+    overall = result.overall.set_index("predictor")
+    for name in (MODEL, CALIBRATED):
+        if name not in overall.index:
+            continue
+        for base in result.baselines:
+            log_diff = overall.loc[name, "log_score"] - overall.loc[base, "log_score"]
+            b14, base14 = overall.loc[name, "brier_14d"], overall.loc[base, "brier_14d"]
+            sk = result.skill
+            row = sk[(sk.predictor == name) & (sk.baseline == base) & (sk.score == "log_score")]
+            low, high, n = row["low"].iloc[0], row["high"].iloc[0], int(row["cases"].iloc[0])
+            sure = (
+                f"no interval from {n} case(s)"
+                if n < 2 or low is None or pd.isna(low)
+                else ("clearly" if low > 0 or high < 0 else "not clearly: the interval spans 0")
+                + f" ({low:+.2f} to {high:+.2f})"
+            )
+            word = "BEATS" if log_diff > 0 else "does NOT beat"
+            lines.append(
+                f"{name} {word} the {base} on the log score by {log_diff:+.2f} nats per case, "
+                f"{sure}; Brier within 14 d {b14:.3f} vs {base14:.3f}"
+            )
+    return lines

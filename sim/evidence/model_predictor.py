@@ -1,0 +1,163 @@
+"""The simulator as a backtest predictor: simulated runs of a case -> (ending, days).
+
+Mapping of a run to an ending (docs/trace.md, "model output corroboration"):
+
+- a run that collapsed before its horizon is a **breakdown** at its `duration_h`;
+- a run that reached the horizon is **expired** there when the truce had a fixed
+  term (the scenario's horizon is then the stated term), and **still in force**
+  (censored at the horizon, ending None) when it was open-ended. The model has no
+  mechanism for replacement by a broader agreement, so it never predicts
+  "replaced": a case that was replaced costs it the floored log score, as it should.
+
+Whether a truce had a fixed term is read from its ETH/PRIO row (`fixed`), the same
+covariate the survival regression uses, so every predictor sees the same facts. An
+open-ended truce's horizon is an assumption (outcome notes say so); when it is shorter
+than the last bin edge (14 days) it is extended to 14 days, because a censored run must
+reach the last edge to be scored and the horizon of an open-ended truce is not a fact.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.evidence.backtest import Case
+from sim.evidence.distribution import Discretisation, PredictiveDistribution
+from sim.evidence.library import LibraryCase
+from sim.evidence.scores import Outcome
+from sim.scenario import Scenario, load_scenario
+
+HOURS_PER_DAY = 24.0
+BASE_SHIFT = "base_shift"  # a shared shift added to every party's base log-odds
+
+
+@dataclass(frozen=True)
+class ModelCase:
+    """What the model needs to simulate a case: its scenario, first mediator, term kind."""
+
+    name: str
+    scenario: Scenario
+    mediator: str
+    fixed_term: bool
+    observed: Outcome
+
+
+def model_case(lib: LibraryCase, fixed_term: bool, observed: Outcome) -> ModelCase:
+    """Load a library case's scenario under its first mediator (see the module for horizons)."""
+    scenario = load_scenario(lib.scenario_path)
+    min_h = Discretisation().last_edge * HOURS_PER_DAY
+    if not fixed_term and scenario.horizon_h < min_h:
+        scenario = load_scenario(lib.scenario_path, overrides={"time.horizon_h": min_h})
+    return ModelCase(lib.name, scenario, scenario.default_mediators[0], fixed_term, observed)
+
+
+def runs_to_samples(
+    outcomes: Mapping[str, np.ndarray], horizon_h: float, fixed_term: bool
+) -> tuple[list[str | None], np.ndarray]:
+    """Simulated runs as (ending, time in days) samples (rule in the module docstring)."""
+    collapsed = np.asarray(outcomes["collapsed"], dtype=bool)
+    times = np.where(collapsed, np.asarray(outcomes["duration_h"], float), horizon_h)
+    held = "expired" if fixed_term else None
+    endings = ["breakdown" if c else held for c in collapsed]
+    return endings, times / HOURS_PER_DAY
+
+
+def case_seed(seed: int, name: str) -> np.random.SeedSequence:
+    """A case's simulation seed: from the run's seed and the case name, not its position."""
+    return np.random.SeedSequence([seed, zlib.crc32(name.encode())])
+
+
+def simulate_case(
+    case: ModelCase,
+    n: int,
+    seed: np.random.SeedSequence | int,
+    world_params: Mapping[str, np.ndarray] | None = None,
+    psets: np.ndarray | None = None,
+) -> tuple[list[str | None], np.ndarray]:
+    """`n` runs of a case -> samples; per-world parameters as in `simulate_worlds`."""
+    from sim.model import simulate_worlds
+
+    out = simulate_worlds(
+        case.scenario, case.mediator, n, seed, world_params=world_params, psets=psets
+    )
+    return runs_to_samples(out, case.scenario.horizon_h, case.fixed_term)
+
+
+def world_params(case: ModelCase, theta: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Shared draws as the case's per-world parameters (the base shift per party)."""
+    out = {k: np.asarray(v, float) for k, v in theta.items() if k != BASE_SHIFT}
+    if BASE_SHIFT in theta:
+        shift = np.asarray(theta[BASE_SHIFT], float)
+        for party in case.scenario.party_keys:
+            key = f"actors.{party}.base"
+            out[key] = case.scenario[key] + shift
+    return out
+
+
+ParamsFor = Callable[[str], tuple[dict[str, np.ndarray] | None, str]]
+
+
+class ModelPredictor:
+    """The simulator as a predictor: `n` runs per case, optionally over parameter draws.
+
+    Args:
+        name: row name in the backtest table.
+        cases: model cases by backtest case id.
+        n: runs per case.
+        seed: run seed (each case's own stream comes from it and the case name).
+        params_for: case id -> (per-set parameter values or None, note); the runs
+            cycle through the sets (e.g. leave-one-out posterior draws).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        cases: Mapping[str, ModelCase],
+        n: int = 2000,
+        seed: int = 0,
+        params_for: ParamsFor | None = None,
+    ) -> None:
+        self.name = name
+        self.cases = dict(cases)
+        self.n = n
+        self.seed = seed
+        self.params_for = params_for
+        self.discretisation = Discretisation()
+
+    def predict(self, case: Case) -> PredictiveDistribution:
+        mc = self.cases[case.id]
+        sets, note = (
+            (None, "scenario values") if self.params_for is None else self.params_for(case.id)
+        )
+        psets = None
+        if sets is not None:
+            g = len(next(iter(sets.values())))
+            psets = np.arange(self.n) % g
+        params = None if sets is None else world_params(mc, sets)
+        endings, times = simulate_case(mc, self.n, case_seed(self.seed, mc.name), params, psets)
+        rule = "fixed term: held = expired" if mc.fixed_term else "open-ended: held = censored"
+        return PredictiveDistribution.from_samples(
+            endings,
+            times,
+            self.discretisation,
+            note=f"{self.n} runs, {mc.mediator}, horizon {mc.scenario.horizon_h:g} h ({rule}); "
+            + note,
+        )
+
+
+def observed_outcome(lib: LibraryCase, last_seen_days: float | None = None) -> Outcome | None:
+    """The case's observed ending and time in days, or None when not observed.
+
+    A truce still in force is censored at its `ending_h` or, when that is not given,
+    at `last_seen_days` (its ETH/PRIO row's duration to the end of the data).
+    """
+    if lib.in_force:
+        if lib.ending_h is not None:
+            return Outcome(None, lib.ending_h / HOURS_PER_DAY)
+        return None if last_seen_days is None else Outcome(None, last_seen_days)
+    if lib.ending is None or lib.ending_h is None:
+        return None
+    return Outcome(lib.ending, lib.ending_h / HOURS_PER_DAY)
