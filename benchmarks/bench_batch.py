@@ -26,6 +26,7 @@ Usage::
 
     PYTHONPATH=$PWD .venv/bin/python benchmarks/bench_batch.py          # full, ~10 min
     PYTHONPATH=$PWD .venv/bin/python benchmarks/bench_batch.py --quick  # < 1 min
+    ... --only large dask              # some sections only
 
 Figures measured on the project's machine are in docs/benchmarks.md.
 """
@@ -52,6 +53,7 @@ PER_WORLD_RATIO = 1.5  # every parameter per world within 1.5x of fixed paramete
 CAMPAIGN_RATIO = 1_000  # >= 1,000x mesa.batch_run on CeasefireModel (2 workers)
 WALL_1M_S = 30.0  # 1,000,000 runs per mediator in < 30 s on 2 cores (issue 12)
 
+SECTIONS = ("rates", "perworld", "parties", "large", "dask")
 FULL = {
     "rate_runs": 200_000,
     "mesa_runs": 200,
@@ -86,9 +88,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes: under a minute")
     parser.add_argument("--rate-runs", type=int, help="runs per mediator for the rates")
     parser.add_argument("--large-runs", type=int, nargs="+", help="runs per mediator, CLI")
-    parser.add_argument("--skip-large", action="store_true", help="no CLI batches, no dask")
-    parser.add_argument("--skip-dask", action="store_true", help="no --dask local batch")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=SECTIONS,
+        help="measure only these sections (default: all; dask needs large)",
+    )
     args = parser.parse_args(argv)
+    chosen = set(args.only or SECTIONS)
+
+    def want(section: str) -> bool:
+        return section in chosen
+
     sys.stdout.reconfigure(line_buffering=True)  # figures appear as they are measured
     size = dict(QUICK if args.quick else FULL)
     if args.rate_runs:
@@ -113,103 +124,108 @@ def main(argv: list[str] | None = None) -> int:
     scenario = load_scenario(mediators=MEDIATORS)
     runs = size["rate_runs"]
 
-    print(f"\n-- throughput ({runs:,} runs per mediator; chunks of {bp.CHUNK:,})")
-    alone1 = bp.model_rate(scenario, MEDIATORS, runs, 1)
-    per_cpu = alone1.runs / alone1.cpu_s
-    print(
-        f"model alone, 1 worker : {alone1.runs_per_s:9,.0f} runs/s wall, {per_cpu:9,.0f} runs per "
-        f"CPU-s; {alone1.world_steps / alone1.runs:.1f} world-steps per run"
-    )
-    print(
-        f"ns per world-step, 1 worker (CPU): {alone1.ns_per_step:6.1f}   "
-        f"target <= {NS_PER_STEP:.0f}: {verdict(alone1.ns_per_step <= NS_PER_STEP)}"
-    )
-    alone2 = bp.model_rate(scenario, MEDIATORS, runs, 2)
-    print(f"model alone, 2 workers: {alone2.runs_per_s:9,.0f} runs/s wall")
-    batch1 = bp.batch_rate(MEDIATORS, runs, 1)
-    batch2 = bp.batch_rate(MEDIATORS, runs, 2)
-    rate_b1, rate_b2 = batch1.runs / batch1.wall_s, batch2.runs / batch2.wall_s
-    print(f"sim.run_batch, 1 worker : {rate_b1:9,.0f} runs/s wall ({batch1.wall_s:.1f} s)")
-    print(f"sim.run_batch, 2 workers: {rate_b2:9,.0f} runs/s wall ({batch2.wall_s:.1f} s)")
-    parts = batch1.parts
-    other = batch1.wall_s - sum(parts.values())
-    print(
-        "  1-worker run_batch by part: "
-        + ", ".join(f"{k} {v:.2f} s" for k, v in parts.items())
-        + f", other {other:.2f} s; outside the model "
-        f"{(batch1.wall_s - parts['model']) / batch1.wall_s:.0%} of the wall time"
-    )
-    print(f"  {load()}")
-
-    print("\n-- against mesa.batch_run (1 process each)")
-    bare_cpu0 = time.process_time()
-    bare = bp.bare_mesa_rate(size["mesa_runs"])
-    bare_cpu = size["mesa_runs"] / (time.process_time() - bare_cpu0)
-    print(
-        f"bare Mesa model (4 idle agents, 336 steps): {bare:8,.1f} runs/s wall, "
-        f"{bare_cpu:8,.1f} runs per CPU-s ({size['mesa_runs']} runs)"
-    )
-    floor_ratio = per_cpu / bare_cpu
-    print(
-        f"model alone 1 worker / bare Mesa, per CPU-s: {floor_ratio:7,.0f}x   "
-        f"target >= {FLOOR_RATIO}x: {verdict(floor_ratio >= FLOOR_RATIO)}"
-    )
-    print(
-        f"  (wall: model alone {alone1.runs_per_s / bare:,.0f}x, run_batch 1 worker "
-        f"{rate_b1 / bare:,.0f}x, 2 workers {rate_b2 / bare:,.0f}x)"
-    )
-    bp.ceasefire_mesa_rate(scenario, MEDIATORS, 2)  # compile the per-step rules first
-    model_mesa = bp.ceasefire_mesa_rate(scenario, MEDIATORS, size["mesa_model_runs"])
-    campaign = rate_b2 / model_mesa
-    print(f"CeasefireModel (n_worlds=1) under mesa.batch_run: {model_mesa:8,.1f} runs/s wall")
-    print(
-        f"run_batch 2 workers / mesa.batch_run on CeasefireModel: {campaign:7,.0f}x   "
-        f"target >= {CAMPAIGN_RATIO:,}x: {verdict(campaign >= CAMPAIGN_RATIO)} "
-        f"(1 worker: {rate_b1 / model_mesa:,.0f}x)"
-    )
-
-    print("\n-- every parameter per world vs fixed (model alone, 1 mediator, 1 worker, CPU)")
-    n_sets, replicates = size["design"]
-    design = bp.world_design(scenario, n_sets)
-    n = n_sets * replicates
-    fixed = bp.model_rate(scenario, MEDIATORS[:1], n, 1)
-    varied = bp.model_rate(scenario, MEDIATORS[:1], n, 1, design, n_sets)
-    # The same mechanism with every set at the scenario's value: the same histories as fixed
-    # parameters (bit for bit), so the difference is the cost of reading per-world sets.
-    same = {k: np.full(n_sets, v[0]) for k, v in design.items()}
-    for key in same:
-        same[key][:] = bp.scenario_value(scenario, key)
-    equal = bp.model_rate(scenario, MEDIATORS[:1], n, 1, same, n_sets)
-    for label, r in (("Sobol design", varied), ("sets equal to fixed", equal)):
-        per_run = (r.cpu_s / r.runs) / (fixed.cpu_s / fixed.runs)
-        per_step = r.ns_per_step / fixed.ns_per_step
+    if want("rates"):
+        print(f"\n-- throughput ({runs:,} runs per mediator; chunks of {bp.CHUNK:,})")
+        alone1 = bp.model_rate(scenario, MEDIATORS, runs, 1)
+        per_cpu = alone1.runs / alone1.cpu_s
         print(
-            f"{label}: {len(design)} parameters, {n_sets:,} sets x {replicates:,} replicates: "
-            f"{r.runs / r.cpu_s:,.0f} vs fixed {fixed.runs / fixed.cpu_s:,.0f} runs per CPU-s; "
-            f"{per_run:.2f}x the time per run, {per_step:.2f}x per world-step "
-            f"({r.ns_per_step:.0f} vs {fixed.ns_per_step:.0f} ns)   target <= {PER_WORLD_RATIO}x: "
-            f"{verdict(max(per_run, per_step) <= PER_WORLD_RATIO)}"
+            f"model alone, 1 worker : {alone1.runs_per_s:9,.0f} runs/s wall, "
+            f"{per_cpu:9,.0f} runs per CPU-s; "
+            f"{alone1.world_steps / alone1.runs:.1f} world-steps per run"
         )
-    print(
-        f"  sets equal to fixed: same world-steps as fixed: "
-        f"{equal.world_steps == fixed.world_steps}"
-    )
-    print(f"  {load()}")
-
-    print("\n-- 6 parties (daraa_2018 + 2 parties) vs its 4 (model alone, 1 worker)")
-    case = bp.ROOT / "scenarios" / "cases" / "daraa_2018" / "daraa_2018.toml"
-    four = load_scenario(case)
-    with tempfile.TemporaryDirectory() as tmp:
-        six = load_scenario(bp.six_party_case(Path(tmp)))
-    for name, sc in (("4 parties", four), ("6 parties", six)):
-        r = bp.model_rate(sc, sc.default_mediators, size["six_runs"], 1)
         print(
-            f"{name}: {r.runs / r.cpu_s:9,.0f} runs per CPU-s, {r.ns_per_step:6.1f} ns per "
-            f"world-step, {r.world_steps / r.runs:.1f} world-steps per run "
-            f"({', '.join(sc.default_mediators)})"
+            f"ns per world-step, 1 worker (CPU): {alone1.ns_per_step:6.1f}   "
+            f"target <= {NS_PER_STEP:.0f}: {verdict(alone1.ns_per_step <= NS_PER_STEP)}"
         )
-    print(f"  {load()}")
-    if not args.skip_large:
+        alone2 = bp.model_rate(scenario, MEDIATORS, runs, 2)
+        print(f"model alone, 2 workers: {alone2.runs_per_s:9,.0f} runs/s wall")
+        batch1 = bp.batch_rate(MEDIATORS, runs, 1)
+        batch2 = bp.batch_rate(MEDIATORS, runs, 2)
+        rate_b1, rate_b2 = batch1.runs / batch1.wall_s, batch2.runs / batch2.wall_s
+        print(f"sim.run_batch, 1 worker : {rate_b1:9,.0f} runs/s wall ({batch1.wall_s:.1f} s)")
+        print(f"sim.run_batch, 2 workers: {rate_b2:9,.0f} runs/s wall ({batch2.wall_s:.1f} s)")
+        parts = batch1.parts
+        other = batch1.wall_s - sum(parts.values())
+        print(
+            "  1-worker run_batch by part: "
+            + ", ".join(f"{k} {v:.2f} s" for k, v in parts.items())
+            + f", other {other:.2f} s; outside the model "
+            f"{(batch1.wall_s - parts['model']) / batch1.wall_s:.0%} of the wall time"
+        )
+        print(f"  {load()}")
+
+        print("\n-- against mesa.batch_run (1 process each)")
+        bare_cpu0 = time.process_time()
+        bare = bp.bare_mesa_rate(size["mesa_runs"])
+        bare_cpu = size["mesa_runs"] / (time.process_time() - bare_cpu0)
+        print(
+            f"bare Mesa model (4 idle agents, 336 steps): {bare:8,.1f} runs/s wall, "
+            f"{bare_cpu:8,.1f} runs per CPU-s ({size['mesa_runs']} runs)"
+        )
+        floor_ratio = per_cpu / bare_cpu
+        print(
+            f"model alone 1 worker / bare Mesa, per CPU-s: {floor_ratio:7,.0f}x   "
+            f"target >= {FLOOR_RATIO}x: {verdict(floor_ratio >= FLOOR_RATIO)}"
+        )
+        print(
+            f"  (wall: model alone {alone1.runs_per_s / bare:,.0f}x, run_batch 1 worker "
+            f"{rate_b1 / bare:,.0f}x, 2 workers {rate_b2 / bare:,.0f}x)"
+        )
+        bp.ceasefire_mesa_rate(scenario, MEDIATORS, 2)  # compile the per-step rules first
+        model_mesa = bp.ceasefire_mesa_rate(scenario, MEDIATORS, size["mesa_model_runs"])
+        campaign = rate_b2 / model_mesa
+        print(f"CeasefireModel (n_worlds=1) under mesa.batch_run: {model_mesa:8,.1f} runs/s wall")
+        print(
+            f"run_batch 2 workers / mesa.batch_run on CeasefireModel: {campaign:7,.0f}x   "
+            f"target >= {CAMPAIGN_RATIO:,}x: {verdict(campaign >= CAMPAIGN_RATIO)} "
+            f"(1 worker: {rate_b1 / model_mesa:,.0f}x)"
+        )
+
+    if want("perworld"):
+        print("\n-- every parameter per world vs fixed (model alone, 1 mediator, 1 worker, CPU)")
+        n_sets, replicates = size["design"]
+        design = bp.world_design(scenario, n_sets)
+        n = n_sets * replicates
+        fixed = bp.model_rate(scenario, MEDIATORS[:1], n, 1)
+        varied = bp.model_rate(scenario, MEDIATORS[:1], n, 1, design, n_sets)
+        # The same mechanism with every set at the scenario's value: the same histories as fixed
+        # parameters (bit for bit), so the difference is the cost of reading per-world sets.
+        same = {k: np.full(n_sets, v[0]) for k, v in design.items()}
+        for key in same:
+            same[key][:] = bp.scenario_value(scenario, key)
+        equal = bp.model_rate(scenario, MEDIATORS[:1], n, 1, same, n_sets)
+        for label, r in (("Sobol design", varied), ("sets equal to fixed", equal)):
+            per_run = (r.cpu_s / r.runs) / (fixed.cpu_s / fixed.runs)
+            per_step = r.ns_per_step / fixed.ns_per_step
+            print(
+                f"{label}: {len(design)} parameters, {n_sets:,} sets x {replicates:,} replicates: "
+                f"{r.runs / r.cpu_s:,.0f} vs fixed {fixed.runs / fixed.cpu_s:,.0f} runs per CPU-s; "
+                f"{per_run:.2f}x the time per run, {per_step:.2f}x per world-step "
+                f"({r.ns_per_step:.0f} vs {fixed.ns_per_step:.0f} ns)   "
+                f"target <= {PER_WORLD_RATIO}x: "
+                f"{verdict(max(per_run, per_step) <= PER_WORLD_RATIO)}"
+            )
+        print(
+            f"  sets equal to fixed: same world-steps as fixed: "
+            f"{equal.world_steps == fixed.world_steps}"
+        )
+        print(f"  {load()}")
+
+    if want("parties"):
+        print("\n-- 6 parties (daraa_2018 + 2 parties) vs its 4 (model alone, 1 worker)")
+        case = bp.ROOT / "scenarios" / "cases" / "daraa_2018" / "daraa_2018.toml"
+        four = load_scenario(case)
+        with tempfile.TemporaryDirectory() as tmp:
+            six = load_scenario(bp.six_party_case(Path(tmp)))
+        for name, sc in (("4 parties", four), ("6 parties", six)):
+            r = bp.model_rate(sc, sc.default_mediators, size["six_runs"], 1)
+            print(
+                f"{name}: {r.runs / r.cpu_s:9,.0f} runs per CPU-s, {r.ns_per_step:6.1f} ns per "
+                f"world-step, {r.world_steps / r.runs:.1f} world-steps per run "
+                f"({', '.join(sc.default_mediators)})"
+            )
+        print(f"  {load()}")
+    if want("large"):
         print("\n-- ceasefire batch as a user runs it, 2 workers (process tree RSS, 50 ms)")
         large = {}
         for n in size["large_runs"]:
@@ -237,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{verdict(wall < WALL_1M_S)}"
             )
         print(f"  {load()}")
-        if not args.skip_dask:
+        if want("dask"):
             n = size["dask_runs"]
             pool = large[n] if n in large else bp.large_run(MEDIATORS, n, 2)
             dask = bp.large_run(MEDIATORS, n, 2, dask=True)
