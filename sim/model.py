@@ -115,7 +115,7 @@ class CeasefireModel(mesa.Model):
         if not drive.going_on(ws.state):
             self.running = False
             return
-        # 0. New truces of a campaign start (ODD 7.12); none without a campaign.
+        # 0. New truces of a campaign start (ODD 7.11); none without a campaign.
         if ws.structure.campaign:
             drive.wake_worlds(ws.state, ws.params, ws.structure, step)
         worlds = drive.running(ws.state)

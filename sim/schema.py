@@ -196,7 +196,7 @@ SCENARIO_PARAMS: dict[str, Param] = {
         "int", 1, 1_000_000, "or when this many detected violations went unpunished"
     ),
     "switch.delay_h": Param("float", 0.0, 8760.0, "hours from the condition to the takeover"),
-    # Successive truces (ODD 7.12): off while campaign.length_h is 0 (no [campaign] table).
+    # Successive truces (ODD 7.11): off while campaign.length_h is 0 (no [campaign] table).
     "campaign.length_h": Param(
         "float",
         0.0,

@@ -1,4 +1,4 @@
-"""Successive truces (ODD 7.12): spells nested in the campaign, the first truce unchanged."""
+"""Successive truces (ODD 7.11): spells nested in the campaign, the first truce unchanged."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """How the first truce ended, as competing risks: breakdown, replaced, expired.
 
 A truce ends by breaking down (collapse or walkout), by being replaced by a broader
-agreement (only with a campaign, ODD 7.12) or by reaching its term. Kaplan-Meier curves
+agreement (only with a campaign, ODD 7.11) or by reaching its term. Kaplan-Meier curves
 of collapse treat the other endings as censoring; the cumulative incidence of each ending
 (Aalen-Johansen, `sim.stats.competing`) is the chance the first truce has ended that way
 by hour t. Without a campaign the endings are breakdown and held to term ('expired').

@@ -175,7 +175,7 @@ class Structure(NamedTuple):
     n_steps: int  # steps in one truce (its horizon)
     step_h: float
     horizon_h: float
-    campaign: bool  # successive truces follow one another (ODD 7.12)
+    campaign: bool  # successive truces follow one another (ODD 7.11)
     campaign_steps: int  # steps in the campaign (n_steps without a campaign)
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 RUNNING, COLLAPSED, CENSORED, WAITING = 0, 1, 2, 3
 # WAITING: between two truces of a campaign (a new one is brokered at `resume_step`).
-# Spell endings (ODD 7.12); CUT: still holding when the campaign ended (censored).
+# Spell endings (ODD 7.11); CUT: still holding when the campaign ended (censored).
 BREAKDOWN, REPLACED, EXPIRED, CUT = 0, 1, 2, 3
 # How a campaign ended.
 AGREEMENT, LAPSED, NO_NEW_TRUCE, CAMPAIGN_OVER, SPELL_LIMIT = 0, 1, 2, 3, 4
@@ -56,7 +56,7 @@ class State(NamedTuple):
     first_violator: np.ndarray  # (W,) int8, -1: none
     agreement: np.ndarray  # (W,) bool
     switch_h: np.ndarray  # (W,) NaN: no switch
-    # the campaign of successive truces (ODD 7.12); the fields above are the current truce's
+    # the campaign of successive truces (ODD 7.11); the fields above are the current truce's
     step0: np.ndarray  # (W,) int64: campaign step at which the current truce started
     n_ended: np.ndarray  # (W,) int64: truces ended so far (the current one is number n_ended)
     resume_step: np.ndarray  # (W,) int64: campaign step of the next truce (when WAITING)
