@@ -120,3 +120,36 @@ def test_a_campaign_shorter_than_the_truce_is_refused() -> None:
 
     with pytest.raises(UserError, match=r"campaign\.length_h"):
         _scenario(**{"campaign.length_h": 100.0})
+
+
+def test_compare_shows_how_the_first_truce_ended(tmp_path) -> None:
+    from sim.analysis import analyse
+    from sim.analysis.report import build_sections
+    from sim.batch import run_batch
+
+    out = tmp_path / "b"
+    run_batch(
+        DEFAULT_SCENARIO,
+        out=out,
+        mediators=["russia", "turkey"],
+        variants=["campaign"],
+        runs=600,
+        seed=2,
+        chunk_size=300,
+        workers=1,
+        progress=False,
+    )
+    spells = pd.read_parquet(out / "spells.parquet")
+    assert (spells[spells.spell == 0].groupby("variant").size() == 600).all()
+    analysis = analyse(out)
+    endings = analysis.to_dict()["endings"]
+    for label, entry in endings["variants"].items():
+        # Every first truce has ended by its horizon, one way or another.
+        total = sum(e["estimate"] for e in entry["at_horizon"].values())
+        assert total == pytest.approx(1.0, abs=1e-9), label
+        replaced = entry["at_horizon"]["replaced"]["estimate"]
+        assert (replaced > 0) == label.endswith("+campaign"), label
+    assert len(endings["breakdown_difference"]) == 6
+    assert all(0.0 <= d["p"] <= 1.0 for d in endings["breakdown_difference"])
+    assert "How the first truce ended" in analysis.format_table()
+    assert "endings" in [s.id for s in build_sections(analysis)]
