@@ -13,6 +13,7 @@ command shown beside a saved variant reproduces the explorer's numbers run for r
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -246,7 +247,7 @@ def run_many(
         # key, simulated a slice at a time so the page can show progress and cancel.
         bounds = np.linspace(0, settings.n_worlds, slices + 1).astype(int)
         parts = []
-        for j, (start, stop) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+        for j, (start, stop) in enumerate(itertools.pairwise(bounds)):
             if cancelled is not None and cancelled():
                 raise Cancelled
             if stop > start:
