@@ -25,7 +25,7 @@ from sim.agents import MediatorAgent, PartyAgent
 from sim.narration import Event, Narrator
 from sim.rules import drive
 from sim.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
-from sim.worlds import WorldSet, decode
+from sim.worlds import WorldSet, decode, decode_spells
 
 
 class CeasefireModel(mesa.Model):
@@ -110,12 +110,15 @@ class CeasefireModel(mesa.Model):
     # ------------------------------------------------------------------ the schedule
     def step(self) -> None:
         """Advance every still-running world by one step of `time.step_h` hours (ODD 3)."""
-        worlds = drive.running(self.worlds.state)
-        if worlds.size == 0:
-            self.running = False
-            return
         ws = self.worlds
         step = round(self.hour / self.step_h)
+        if not drive.going_on(ws.state):
+            self.running = False
+            return
+        # 0. New truces of a campaign start (ODD 7.11); none without a campaign.
+        if ws.structure.campaign:
+            drive.wake_worlds(ws.state, ws.params, ws.structure, step)
+        worlds = drive.running(ws.state)
         # 1. Each armed party weighs its incentives and chooses, in every world (7.1).
         for party in self.parties:
             party.choose(worlds, step)
@@ -132,7 +135,7 @@ class CeasefireModel(mesa.Model):
             self.narrator.observe(step)
         if self.collect_on:
             self.datacollector.collect(self)
-        if drive.running(ws.state).size == 0:
+        if not drive.going_on(ws.state):
             self.running = False
 
     # ------------------------------------------------------------------ results
@@ -151,7 +154,7 @@ class CeasefireModel(mesa.Model):
 def _report_duration(model: CeasefireModel) -> float:
     """Hours the truce has lasted so far (world mean when n_worlds > 1)."""
     st = model.worlds.state
-    durations = np.where(st.status == 0, model.hour, st.duration_h)
+    durations = np.where(st.n_ended == 0, model.hour, st.duration_h)
     return float(durations.mean())
 
 
@@ -207,9 +210,32 @@ def simulate_worlds_counted(
         scenario, mediator, n_worlds, seed, first_run=first_run, sets=world_params, psets=psets
     )
     steps = drive.run_worlds(
-        ws.state, ws.params, ws.structure, ws.key, ws.runs, ws.psets, ws.structure.n_steps
+        ws.state, ws.params, ws.structure, ws.key, ws.runs, ws.psets, ws.structure.campaign_steps
     )
     return decode(ws), int(steps)
 
 
-__all__ = ["CeasefireModel", "Event", "simulate_worlds", "simulate_worlds_counted"]
+def simulate_with_spells(
+    scenario: Scenario,
+    mediator: str,
+    n_worlds: int,
+    seed: int | np.random.SeedSequence,
+    *,
+    first_run: int = 0,
+    world_params: Mapping[str, np.ndarray] | None = None,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """`simulate_worlds`, and one row per truce (`sim.outcomes.spell_columns`)."""
+    ws = WorldSet.build(scenario, mediator, n_worlds, seed, first_run=first_run, sets=world_params)
+    drive.run_worlds(
+        ws.state, ws.params, ws.structure, ws.key, ws.runs, ws.psets, ws.structure.campaign_steps
+    )
+    return decode(ws), decode_spells(ws)
+
+
+__all__ = [
+    "CeasefireModel",
+    "Event",
+    "simulate_with_spells",
+    "simulate_worlds",
+    "simulate_worlds_counted",
+]

@@ -57,6 +57,54 @@ def outcome_columns(party_keys: Sequence[str], term_keys: Sequence[str]) -> tupl
         ),
         Column("switch_h", "float64", "hour another mediator took over", nullable=True),
         Column("final_mediator", "string", "the mediator in charge at the end"),
+        Column("n_truces", "int32", "truces in the campaign (1 without a [campaign] table)"),
+        Column(
+            "truce_hours",
+            "float64",
+            "hours under truce over the campaign (duration_h without a campaign)",
+        ),
+        Column(
+            "campaign_end",
+            "string",
+            "how the campaign ended: 'agreement' (talks at a term, or a truce replaced by a "
+            "broader agreement), 'lapsed' (a term reached, no agreement, no extension), "
+            "'no_new_truce' (a breakdown and no new truce brokered), 'campaign_over' "
+            "(campaign.length_h reached) or 'spell_limit' (the 16th truce ended)",
+        ),
+    )
+
+
+SPELL_ENDINGS = ("breakdown", "replaced", "expired", "cut")
+"""How a truce ended (codes of `sim.rules.state`); 'cut': still holding when the campaign
+ended (right-censored)."""
+CAMPAIGN_ENDS = ("agreement", "lapsed", "no_new_truce", "campaign_over", "spell_limit")
+
+
+def spell_columns(party_keys: Sequence[str]) -> tuple[Column, ...]:
+    """The columns of spells.parquet: one row per truce of a run."""
+    return (
+        Column("run", "int64", "run index within its variant (as in runs.parquet)"),
+        Column("spell", "int32", "truce number within the run, from 0 (the first truce)"),
+        Column("start_h", "float64", "campaign hour the truce started"),
+        Column("end_h", "float64", "campaign hour it ended"),
+        Column(
+            "ending",
+            "string",
+            "'breakdown' (collapse or walkout), 'replaced' (by a broader agreement), "
+            "'expired' (reached its term) or 'cut' (held until the campaign's end)",
+        ),
+        Column(
+            "first_violation_h",
+            "float64",
+            "campaign hour of its first violation",
+            nullable=True,
+        ),
+        Column("first_violator", "string", "party that violated first (null: none)"),
+        *(
+            Column(f"violations_{p}", "int32", f"violations by {p} during this truce")
+            for p in party_keys
+        ),
+        Column("mediator", "string", "the mediator in charge when it ended"),
     )
 
 

@@ -236,6 +236,18 @@ class Scenario:
         return round(self.horizon_h / self.step_h)
 
     @property
+    def campaign(self) -> bool:
+        """True if the run follows a campaign of successive truces (a [campaign] table)."""
+        return float(self.values["campaign.length_h"]) > 0.0
+
+    @property
+    def campaign_steps(self) -> int:
+        """Steps in the campaign: the first truce's steps when there is no campaign."""
+        if not self.campaign:
+            return self.n_steps
+        return round(float(self.values["campaign.length_h"]) / self.step_h)
+
+    @property
     def variant_names(self) -> tuple[str, ...]:
         return tuple(Path(v.path).stem for v in self.variants)
 
@@ -650,6 +662,17 @@ def _check_consistency(scenario: Scenario, *, file: str) -> None:
             file=file,
             key="time.horizon_h",
         )
+    if scenario.campaign:
+        length = float(scenario.values["campaign.length_h"])
+        steps = length / scenario.step_h
+        if length < scenario.horizon_h or abs(steps - round(steps)) > 1e-9:
+            raise UserError(
+                f"expected a campaign at least as long as the truce's horizon "
+                f"({scenario.horizon_h:g} h) and a whole number of steps of "
+                f"{scenario.step_h:g} h; got {length:g} h",
+                file=file,
+                key="campaign.length_h",
+            )
     if scenario.values["switch.enabled"]:
         target = scenario.strings.get("switch.to")
         if not target:

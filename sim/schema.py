@@ -21,6 +21,9 @@ RESERVED_KEYS = frozenset({"none", "retaliation", "mediator_walkout", "mediator"
 
 MAX_PARTIES = 8
 MAX_TERMS = 16
+MAX_SPELLS = 16
+"""Truces recorded per run of a campaign; when the 16th ends, no further truce is brokered
+(the campaign ends as 'spell_limit')."""
 BASE_CAUSES: tuple[str, ...] = ("none", "retaliation", "mediator_walkout")
 """Causes that are not a party; a run's `cause` is one of these or a party key."""
 
@@ -193,6 +196,41 @@ SCENARIO_PARAMS: dict[str, Param] = {
         "int", 1, 1_000_000, "or when this many detected violations went unpunished"
     ),
     "switch.delay_h": Param("float", 0.0, 8760.0, "hours from the condition to the takeover"),
+    # Successive truces (ODD 7.11): off while campaign.length_h is 0 (no [campaign] table).
+    "campaign.length_h": Param(
+        "float",
+        0.0,
+        87600.0,
+        "hours the run follows the campaign of successive truces; 0: one truce only",
+    ),
+    "campaign.replace_per_h": _prob(
+        "chance per hour that a holding truce is replaced by a broader agreement, when the "
+        "mediator's mean credibility with the signatories is 0.5"
+    ),
+    "campaign.replace_credibility": Param(
+        "float",
+        -50.0,
+        50.0,
+        "log-hazard of replacement per unit of the mediator's mean credibility with the "
+        "signatories (above or below 0.5)",
+    ),
+    "campaign.extension": _prob(
+        "chance a truce that reaches its term without agreement is extended (a new truce)"
+    ),
+    "campaign.rebroker_delay_h": Param(
+        "float", 0.0, 87600.0, "hours from a breakdown to a new truce, if one is brokered"
+    ),
+    "campaign.rebroker_base": _logodds("log-odds of a new truce after a breakdown, all else zero"),
+    "campaign.rebroker_credibility": _weight(
+        "weight on the mediator's credibility with the side that trusts it least"
+    ),
+    "campaign.rebroker_leverage": _weight(
+        "weight on the mediator's mean leverage over the parties"
+    ),
+    "campaign.rebroker_failures": _weight("penalty per truce that has already broken down"),
+    "campaign.trust_kept": _prob(
+        "share of the trust between the parties that carries over into a new truce"
+    ),
 }
 SCENARIO_DEFAULTS: dict[str, float | int | bool] = {
     "switch.enabled": False,
@@ -204,6 +242,16 @@ SCENARIO_DEFAULTS: dict[str, float | int | bool] = {
     "trust.initial": 0.0,
     "trust.gain_per_h": 0.0,
     "trust.loss_per_violation": 0.0,
+    "campaign.length_h": 0.0,
+    "campaign.replace_per_h": 0.0,
+    "campaign.replace_credibility": 0.0,
+    "campaign.extension": 0.0,
+    "campaign.rebroker_delay_h": 0.0,
+    "campaign.rebroker_base": -50.0,
+    "campaign.rebroker_credibility": 0.0,
+    "campaign.rebroker_leverage": 0.0,
+    "campaign.rebroker_failures": 0.0,
+    "campaign.trust_kept": 0.0,
 }
 """Scenario parameters a file may leave out, with the value that turns their mechanism off."""
 

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.outcomes import scenario_columns
+from sim.outcomes import CAMPAIGN_ENDS, SPELL_ENDINGS, scenario_columns, spell_columns
 from sim.rules import layout
 from sim.rules.rng import batch_key
-from sim.rules.state import CAUSE_PARTY, State, allocate
+from sim.rules.state import CAUSE_PARTY, RUNNING, State, allocate
 from sim.scenario import Scenario, override_param
-from sim.schema import BASE_CAUSES
+from sim.schema import BASE_CAUSES, MAX_SPELLS
 
 
 def mediator_order(scenario: Scenario, start: str) -> list[str]:
@@ -49,6 +49,8 @@ def structure(scenario: Scenario, mediators: Sequence[str]) -> layout.Structure:
         n_steps=scenario.n_steps,
         step_h=scenario.step_h,
         horizon_h=scenario.horizon_h,
+        campaign=scenario.campaign,
+        campaign_steps=scenario.campaign_steps,
     )
 
 
@@ -143,7 +145,12 @@ class WorldSet:
             mediators=names,
             structure=structure(scenario, names),
             params=params,
-            state=allocate(n_worlds, len(scenario.parties), len(scenario.terms)),
+            state=allocate(
+                n_worlds,
+                len(scenario.parties),
+                len(scenario.terms),
+                MAX_SPELLS if scenario.campaign else 1,
+            ),
             key=batch_key(seed),
             runs=np.arange(first_run, first_run + n_worlds, dtype=np.int64),
             psets=psets,
@@ -151,26 +158,65 @@ class WorldSet:
 
 
 def decode(worlds: WorldSet) -> dict[str, np.ndarray]:
-    """The outcome columns (`sim.outcomes`) of every world, from its state."""
+    """The outcome columns (`sim.outcomes`) of every world, from its state.
+
+    The columns of the truce are those of the first truce; a world still in its first
+    truce (the Mesa model mid-run) reports it as it stands.
+    """
     st = worlds.state
     scenario = worlds.scenario
     causes = np.asarray([*BASE_CAUSES, *scenario.party_keys], dtype=object)
     parties = np.asarray([*scenario.party_keys, None], dtype=object)
+    ended = st.n_ended > 0
+    first_h = np.where(ended, st.sp_first_violation_h[:, 0], st.first_violation_h)
+    first_by = np.where(ended, st.sp_first_violator[:, 0], st.first_violator)
+    violations = np.where(ended[:, None], st.sp_violations[:, 0, :], st.violations)
+    credibility = np.where(ended[:, None], st.first_credibility, st.credibility)
+    term_hours = np.where(ended[:, None], st.first_term_hours, st.term_hours)
+    mediator = np.where(ended, st.first_mediator, st.mediator)
+    under_truce = st.status == RUNNING
     out: dict[str, np.ndarray] = {
         "duration_h": st.duration_h.copy(),
         "collapsed": st.cause != 0,
         "cause": causes[st.cause],
-        "first_violation_h": st.first_violation_h.copy(),
-        "first_violator": parties[st.first_violator],  # -1 -> None
+        "first_violation_h": first_h,
+        "first_violator": parties[first_by],  # -1 -> None
         "agreement": st.agreement.copy(),
         "switch_h": st.switch_h.copy(),
-        "final_mediator": np.asarray(worlds.mediators, dtype=object)[st.mediator],
+        "final_mediator": np.asarray(worlds.mediators, dtype=object)[mediator],
+        "n_truces": (st.n_ended + under_truce).astype(np.int32),
+        "truce_hours": st.truce_hours.copy(),
+        "campaign_end": np.asarray([*CAMPAIGN_ENDS, None], dtype=object)[st.campaign_end],
     }
     for p, key in enumerate(scenario.party_keys):
-        out[f"violations_{key}"] = st.violations[:, p].copy()
-        out[f"credibility_{key}"] = st.credibility[:, p].copy()
+        out[f"violations_{key}"] = violations[:, p].copy()
+        out[f"credibility_{key}"] = credibility[:, p].copy()
     for t, key in enumerate(scenario.term_keys):
-        out[f"{key}_open_h"] = st.term_hours[:, t].copy()
+        out[f"{key}_open_h"] = term_hours[:, t].copy()
     assert len(BASE_CAUSES) == CAUSE_PARTY
     columns = scenario_columns(scenario)
     return {c.name: out[c.name] for c in columns if c.name != "run"}
+
+
+def decode_spells(worlds: WorldSet) -> dict[str, np.ndarray]:
+    """One row per ended truce (`sim.outcomes.spell_columns`), ordered by run and truce."""
+    st = worlds.state
+    scenario = worlds.scenario
+    width = st.sp_start_h.shape[1]
+    rows = np.minimum(st.n_ended, width)
+    keep = np.arange(width)[None, :] < rows[:, None]
+    w_idx, k_idx = np.nonzero(keep)
+    parties = np.asarray([*scenario.party_keys, None], dtype=object)
+    out: dict[str, np.ndarray] = {
+        "run": worlds.runs[w_idx],
+        "spell": k_idx.astype(np.int32),
+        "start_h": st.sp_start_h[w_idx, k_idx],
+        "end_h": st.sp_end_h[w_idx, k_idx],
+        "ending": np.asarray(SPELL_ENDINGS, dtype=object)[st.sp_ending[w_idx, k_idx]],
+        "first_violation_h": st.sp_first_violation_h[w_idx, k_idx],
+        "first_violator": parties[st.sp_first_violator[w_idx, k_idx]],
+        "mediator": np.asarray(worlds.mediators, dtype=object)[st.sp_mediator[w_idx, k_idx]],
+    }
+    for p, key in enumerate(scenario.party_keys):
+        out[f"violations_{key}"] = st.sp_violations[w_idx, k_idx, p]
+    return {c.name: out[c.name] for c in spell_columns(scenario.party_keys)}

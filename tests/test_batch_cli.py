@@ -23,7 +23,8 @@ def test_batch_writes_runs_and_manifest(tmp_path: Path, capsys: pytest.CaptureFi
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["command"].startswith("ceasefire batch")
     assert manifest["complete"] is True
-    assert len(list((out / "chunks").rglob("*.parquet"))) == 4
+    assert len(list((out / "chunks").rglob("chunk-??????.parquet"))) == 4
+    assert len(list((out / "chunks").rglob("chunk-??????.spells.parquet"))) == 4
 
 
 def test_set_overrides_become_columns(tmp_path: Path) -> None:

@@ -92,6 +92,7 @@ def test_variant_labels_and_expansion() -> None:
 def test_two_worker_process_pool_gives_the_same_bytes(tmp_path: Path, reference: Path) -> None:
     result = small_batch(tmp_path / "b", workers=2)
     assert same_bytes(result.runs_path, reference)
+    assert same_bytes(result.path / "spells.parquet", reference.parent / "spells.parquet")
 
 
 def test_dask_local_cluster_gives_the_same_bytes(tmp_path: Path, reference: Path) -> None:
@@ -178,7 +179,7 @@ def test_interrupted_batch_resumes_to_identical_bytes(tmp_path: Path, reference:
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["complete"] is False
     assert not (out / "runs.parquet").exists()
-    kept = sorted(out.glob("chunks/*/*.parquet"))
+    kept = sorted(out.glob("chunks/*/chunk-??????.parquet"))
     assert 0 < len(kept) < 8
     # A killed process can leave a temporary file and, at worst, a truncated chunk.
     (kept[0].parent / ".chunk-000009.parquet.abc.tmp").write_bytes(b"partial")
@@ -187,6 +188,7 @@ def test_interrupted_batch_resumes_to_identical_bytes(tmp_path: Path, reference:
     result = small_batch(out, resume=True)
     assert result.chunks_run == 8 - len(kept) + 1  # the missing ones and the truncated one
     assert same_bytes(result.runs_path, reference)
+    assert same_bytes(out / "spells.parquet", reference.parent / "spells.parquet")
     assert not list(out.rglob("*.tmp"))
     assert json.loads((out / "manifest.json").read_text())["complete"] is True
 
@@ -195,7 +197,7 @@ def test_ctrl_c_keeps_finished_chunks(tmp_path: Path, reference: Path) -> None:
     out = tmp_path / "b"
     with pytest.raises(KeyboardInterrupt):
         small_batch(out, executor=FailingExecutor(3, KeyboardInterrupt()))
-    assert len(list(out.glob("chunks/*/*.parquet"))) == 2
+    assert len(list(out.glob("chunks/*/chunk-??????.parquet"))) == 2
     assert same_bytes(small_batch(out, resume=True).runs_path, reference)
 
 

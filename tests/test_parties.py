@@ -9,6 +9,7 @@ import pytest
 
 from sim.errors import UserError
 from sim.model import CeasefireModel, simulate_worlds
+from sim.rules import layout
 from sim.scenario import apply_overrides, load_scenario
 from sim.worlds import parameter_sets
 from tests.helpers import DEFAULT, SCENARIOS, edit, scenario_copy
@@ -51,7 +52,7 @@ def test_per_world_parameters_equal_fixed_ones_when_every_world_shares_the_value
     sets = {
         key: np.full(n, float(value))
         for key, value in scenario.values.items()
-        if key not in ("time.step_h", "time.horizon_h")
+        if key not in layout.FIXED_KEYS
     }
     for key, value in scenario.mediator("russia").values.items():
         sets[f"mediator.{key}"] = np.full(n, float(value))

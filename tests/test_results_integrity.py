@@ -4,6 +4,7 @@ one batch per folder, and an OS failure is one line with nothing half-written le
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import shutil
@@ -74,8 +75,23 @@ def test_chunks_carry_identity_and_the_manifest_their_hash(reference: Path) -> N
         "start": 900,
         "rows": 300,
     }
-    assert manifest["chunks"]["chunks/russia/chunk-000003.parquet"] == writer.sha256_file(path)
-    assert manifest["written"]["runs.parquet"] == writer.sha256_file(reference / "runs.parquet")
+    spells = path.with_name("chunk-000003.spells.parquet")
+    assert json.loads(pq.read_schema(spells).metadata[b"ceasefire_chunk"]) == meta
+    pair = f"{writer.sha256_file(path)}:{writer.sha256_file(spells)}"
+    expected = hashlib.sha256(pair.encode("ascii")).hexdigest()
+    assert manifest["chunks"]["chunks/russia/chunk-000003.parquet"] == expected
+    for name in ("runs.parquet", "spells.parquet"):
+        assert manifest["written"][name] == writer.sha256_file(reference / name)
+
+
+def test_a_damaged_spells_chunk_is_redone_on_resume(reference: Path, tmp_path: Path) -> None:
+    out = copy_of(reference, tmp_path)
+    path = chunk(out, "turkey", 1).with_name("chunk-000001.spells.parquet")
+    data = bytearray(path.read_bytes())
+    data[100:400] = bytes(b ^ 0xFF for b in data[100:400])
+    path.write_bytes(bytes(data))
+    assert_resume_repairs(out, reference, redone=1)
+    assert (out / "spells.parquet").read_bytes() == (reference / "spells.parquet").read_bytes()
 
 
 def test_a_damaged_chunk_is_redone_on_resume(reference: Path, tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from sim.analysis.compare import Breakdown, PairComparison, breakdown, compare_all
+from sim.analysis.endings import EndingsAnalysis, analyse_endings
 from sim.analysis.load import Batch, load_batch, register_parties_of, validate_runs, variant_order
 from sim.analysis.style import variant_colours
 from sim.analysis.survival import SurvivalAnalysis, fit_survival
@@ -56,6 +57,7 @@ class BatchAnalysis:
         comparisons: Every pair of variants compared (empty with one variant).
         breakdown: Causes of collapse, first violators, violations per actor.
         colours: One colour per variant, shared by every figure.
+        endings: How the first truce ended, as competing risks (`sim.analysis.endings`).
         notes: Caveats for the reader (e.g. only one variant).
         level: Confidence level of every interval.
     """
@@ -69,6 +71,7 @@ class BatchAnalysis:
     colours: dict[str, str]
     notes: list[str] = field(default_factory=list)
     level: float = 0.95
+    endings: EndingsAnalysis | None = None
 
     @property
     def runs(self) -> pd.DataFrame:
@@ -128,6 +131,7 @@ class BatchAnalysis:
             "Kaplan-Meier estimates",
             "variants": variants,
             "comparisons": [c.to_dict() for c in self.comparisons],
+            "endings": self.endings.to_dict() if self.endings else None,
             "notes": list(self.notes),
         }
 
@@ -203,6 +207,7 @@ def analyse(
         colours=variant_colours(variants),
         notes=notes,
         level=level,
+        endings=analyse_endings(runs, variants, batch.path, level),
     )
 
 

@@ -498,6 +498,82 @@ def _figure_of(result: Axes | tuple[Axes, ...]) -> Figure:
     return axes.figure
 
 
+def endings_figure(analysis: BatchAnalysis) -> Figure:
+    """Cumulative incidence of each ending of the first truce per variant (colour: variant,
+    line style: ending, shaded intervals), with the number of runs at risk under the axis."""
+    endings = analysis.endings
+    n_variants = len(analysis.variants)
+    fig, (ax, risk_ax) = plt.subplots(
+        2,
+        1,
+        figsize=(9, 5.2 + 0.25 * n_variants),
+        gridspec_kw={"height_ratios": [4, 0.35 + 0.25 * n_variants]},
+        sharex=True,
+    )
+    if endings is None:
+        return fig
+    horizon = endings.horizon_h
+    styles = {"breakdown": "-", "replaced": ":", "expired": "--"}
+    for label, cif in endings.incidence.items():
+        colour = analysis.colours[label]
+        for ending in cif.endings:
+            curve = cif.curve(ending)
+            times = np.append(0.0, np.append(curve.index.to_numpy(float), horizon))
+
+            def padded(values: np.ndarray) -> np.ndarray:
+                values = np.nan_to_num(values, nan=0.0)
+                return np.append(0.0, np.append(values, values[-1] if values.size else 0.0))
+
+            ax.step(
+                times,
+                padded(curve["estimate"].to_numpy(float)),
+                where="post",
+                color=colour,
+                linestyle=styles.get(ending, "-"),
+                linewidth=1.6,
+                label=f"{label}: {ending}",
+            )
+            ax.fill_between(
+                times,
+                padded(curve["low"].to_numpy(float)),
+                padded(curve["high"].to_numpy(float)),
+                step="post",
+                color=colour,
+                alpha=0.15,
+                linewidth=0,
+            )
+    _mark_horizon(ax, horizon)
+    ax.set_ylim(0, 1.02)
+    ax.set_ylabel("Share of runs whose first truce ended this way")
+    ax.set_title(
+        "How the first truce ended: cumulative incidence of each ending per variant\n"
+        f"(Aalen-Johansen; solid breakdown, dotted replaced, dashed expired; shaded: "
+        f"{endings.level:.0%} interval)",
+        fontsize=10,
+    )
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left", ncol=2)
+    format_hour_axis(ax, horizon, label=False)
+    ticks = hour_ticks(horizon)
+    risk_ax.set_ylim(-0.5, n_variants - 0.5)
+    risk_ax.invert_yaxis()
+    for row, (label, cif) in enumerate(endings.incidence.items()):
+        for t in ticks:
+            risk_ax.text(
+                t, row, f"{cif.at_risk(t):,}", ha="center", va="center", fontsize=8,
+                color=analysis.colours[label],
+            )  # fmt: skip
+    risk_ax.set_yticks(range(n_variants))
+    risk_ax.set_yticklabels(list(endings.incidence), fontsize=8)
+    for side in ("top", "right", "left"):
+        risk_ax.spines[side].set_visible(False)
+    risk_ax.tick_params(axis="y", length=0, pad=18)
+    risk_ax.set_title("Number of runs whose first truce is still in force", fontsize=9, loc="left")
+    format_hour_axis(risk_ax, horizon)
+    ax.tick_params(labelbottom=False)
+    return fig
+
+
 def _causes_figure(analysis: BatchAnalysis) -> Figure:
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.5))
     causes_plot(analysis, ax=left)
@@ -520,6 +596,11 @@ FIGURES: tuple[FigureSpec, ...] = (
         "collapse_times",
         "When the truce collapsed, and how often it held to the end",
         lambda a: _figure_of(collapse_times_plot(a)),
+    ),
+    FigureSpec(
+        "endings",
+        "How the first truce ended: cumulative incidence of each ending",
+        endings_figure,
     ),
     FigureSpec("causes", "What collapsed the truce and who violated first", _causes_figure),
     FigureSpec(

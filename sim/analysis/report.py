@@ -237,6 +237,8 @@ def format_text(analysis: BatchAnalysis) -> str:
     for note in analysis.notes:
         out.append(f"  Note: {note}")
     out.append("")
+    if analysis.endings is not None:
+        out += [analysis.endings.format_text(), ""]
     out.append("What collapsed the truce (share of collapsed runs, 95% Wilson CI)")
     out += [text_table(*share_table_rows(analysis.causes, _cause_names())), ""]
     out.append("Who violated first (share of runs with a violation, 95% Wilson CI)")
@@ -510,6 +512,48 @@ def reproduce_section(analysis: BatchAnalysis) -> Section:
     return Section("reproduce", "How to reproduce", "\n".join(parts))
 
 
+def endings_section(analysis: BatchAnalysis) -> Section:
+    """Cumulative incidence of each ending of the first truce, and the breakdown test."""
+    endings = analysis.endings
+    if endings is None:
+        return Section("endings", "How the first truce ended", _p("Not computed."))
+    horizon = endings.horizon_h
+    rows = []
+    for label, cif in endings.incidence.items():
+        cells = []
+        for ending in cif.endings:
+            est = cif.at(ending, horizon)
+            cells.append(f"{100 * est.estimate:.1f}% [{_pc(est.low)}, {_pc(est.high)}]")
+        rows.append((label, *cells, str(cif.n)))
+    first = next(iter(endings.incidence.values()))
+    parts = [
+        _p(
+            "Each ending's cumulative incidence is the chance the first truce had ended that "
+            f"way by {horizon:g} h (Aalen-Johansen, {endings.level:.0%} intervals); the "
+            "endings compete, so each is counted only where no other came first. Without a "
+            "campaign a truce can only break down or hold to its term ('expired')."
+        ),
+        html_table(["variant", *first.endings, "runs"], rows),
+    ]
+    tests = [
+        (
+            f"{b} vs {a}",
+            f"{100 * d.cif_b:.1f}% vs {100 * d.cif_a:.1f}%, difference "
+            f"{100 * d.difference.estimate:+.1f} pp, p = "
+            + ("n/a" if d.p_value is None else f"{d.p_value:.3g}"),
+        )
+        for a, b, d in endings.differences
+    ]
+    if tests:
+        parts.append(_p(f"Breakdown by {horizon:g} h, pointwise z-test between variants:"))
+        parts.append(html_table(["pair", "result"], tests))
+    return Section("endings", "How the first truce ended", "\n".join(parts))
+
+
+def _pc(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.1f}%"
+
+
 def build_sections(
     analysis: BatchAnalysis, figures: Iterable[tuple[str, str, Path]] = ()
 ) -> list[Section]:
@@ -520,8 +564,8 @@ def build_sections(
         figures: (name, caption, PNG path) per figure to embed.
 
     Returns:
-        answer, question, scenario, survival, comparisons, breakdown, figures, glossary,
-        reproduce.
+        answer, question, scenario, survival, comparisons, endings, breakdown, figures,
+        glossary, reproduce.
     """
     return [
         answer_section(analysis),
@@ -529,6 +573,7 @@ def build_sections(
         scenario_section(analysis),
         survival_section(analysis),
         comparisons_section(analysis),
+        endings_section(analysis),
         breakdown_section(analysis),
         figures_section(figures),
         glossary_section(),

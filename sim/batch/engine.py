@@ -25,7 +25,14 @@ from typing import TYPE_CHECKING, Any
 from sim.batch import limits
 from sim.batch.record import ChunkRecord, fingerprint, results_folder
 from sim.batch.seeding import DEFAULT_CHUNK_SIZE
-from sim.batch.store import BatchStore, ChunkId, ChunkMismatch, outcomes_table, runs_schema
+from sim.batch.store import (
+    BatchStore,
+    ChunkId,
+    ChunkMismatch,
+    outcomes_table,
+    runs_schema,
+    spells_table,
+)
 from sim.batch.variants import VariantSpec, expand_variants, parameter_value
 from sim.errors import UserError
 from sim.results.writer import OutputError, sha256_file
@@ -69,7 +76,7 @@ def simulate_chunk(
     start: int,
     stop: int,
     posterior: Posterior | None = None,
-) -> pa.Table:
+) -> tuple[pa.Table, pa.Table]:
     """Simulate runs ``[start, stop)`` of one variant: chunk `index` of the batch.
 
     This is what workers execute. Its result depends on its arguments only: each run's
@@ -80,10 +87,11 @@ def simulate_chunk(
 
     Returns:
         The chunk's outcomes as an Arrow table (columns: `sim.outcomes`), plus one
-        `posterior.<key>` column per drawn parameter.
+        `posterior.<key>` column per drawn parameter; and its truces, one row each
+        (`sim.outcomes.spell_columns`).
     """
-    from sim.model import simulate_worlds
-    from sim.outcomes import scenario_columns
+    from sim.model import simulate_with_spells
+    from sim.outcomes import scenario_columns, spell_columns
 
     world_params = None
     drawn = None
@@ -92,10 +100,13 @@ def simulate_chunk(
 
         world_params = posterior.draw(stop - start, posterior_seed(batch_seed, index))
         drawn = {f"{POSTERIOR_PREFIX}{k}": v for k, v in world_params.items()}
-    outcomes = simulate_worlds(
+    outcomes, spells = simulate_with_spells(
         scenario, mediator, stop - start, batch_seed, first_run=start, world_params=world_params
     )
-    return outcomes_table(outcomes, scenario_columns(scenario), start, drawn)
+    return (
+        outcomes_table(outcomes, scenario_columns(scenario), start, drawn),
+        spells_table(spells, spell_columns(scenario.party_keys)),
+    )
 
 
 # --------------------------------------------------------------------------- executors
@@ -724,6 +735,19 @@ def _run_locked(
         raise BatchFailed(f"{error}; to redo it run: {hint}") from None
     if rows != manifest["runs_total"]:  # assemble checks each chunk; this checks the count
         raise BatchFailed(f"runs.parquet would hold {rows} runs, not {manifest['runs_total']}")
+    from sim.outcomes import spell_columns
+
+    spell_parts = [
+        (v.spec.label, slug, ids) for v, (slug, ids, _) in zip(planned, parts, strict=True)
+    ]
+    try:
+        spell_rows = store.assemble_spells(spell_parts, spell_columns(base.party_keys))
+    except OutputError as error:
+        raise BatchFailed(
+            f"{error}; finished chunks are kept in {out}; to finish the batch run: {hint}"
+        ) from None
+    except ChunkMismatch as error:
+        raise BatchFailed(f"{error}; to redo it run: {hint}") from None
     manifest.update(
         finished=_now(),
         complete=True,
@@ -731,7 +755,11 @@ def _run_locked(
         chunks_done=len(planned) * manifest["n_chunks"],
         override_columns=override_keys,
     )
-    manifest["written"] = {"runs.parquet": sha256_file(store.runs_path)}
+    manifest["spells_done"] = spell_rows
+    manifest["written"] = {
+        "runs.parquet": sha256_file(store.runs_path),
+        "spells.parquet": sha256_file(store.spells_path),
+    }
     _flush_or_fail(record, hint)
     return BatchResult(out, manifest, ran[0], ran[1], time.perf_counter() - started)
 

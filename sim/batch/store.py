@@ -18,6 +18,7 @@ no timestamps, so the same chunks always assemble into the same bytes.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -40,6 +41,9 @@ __all__ = ["BatchStore", "ChunkId", "atomic_file", "write_json", "write_parquet"
 MANIFEST_FILE = "manifest.json"
 CHUNK_META_KEY = b"ceasefire_chunk"
 RUNS_FILE = "runs.parquet"
+SPELLS_FILE = "spells.parquet"
+SPELLS_SUFFIX = ".spells.parquet"
+"""A chunk's truces are kept beside its runs: chunk-000123.parquet, chunk-000123.spells.parquet."""
 CHUNKS_DIR = "chunks"
 ROW_GROUP_SIZE = 65_536
 """Rows per Parquet row group in runs.parquet (fixed, so the bytes are reproducible)."""
@@ -141,6 +145,25 @@ def outcomes_table(
     return pa.Table.from_arrays(arrays, schema=chunk_schema(columns, list(drawn)))
 
 
+def spells_table(spells: Mapping[str, np.ndarray], columns: Sequence[Column]) -> pa.Table:
+    """A chunk's truces (as `sim.model.simulate_with_spells` returns them) as an Arrow table."""
+    import pyarrow as pa
+
+    from sim.outcomes import check_columns
+
+    check_columns({k: v for k, v in spells.items() if k != "run"}, columns)
+    arrays = []
+    for column in columns:
+        values = spells[column.name]
+        if column.nullable:
+            arrays.append(pa.array(values, type=pa.float64(), from_pandas=True))
+        elif column.kind == "string":
+            arrays.append(pa.array(list(values), type=pa.string()))
+        else:
+            arrays.append(pa.array(np.asarray(values), type=_arrow_type(column.kind)))
+    return pa.Table.from_arrays(arrays, schema=chunk_schema(columns))
+
+
 # --------------------------------------------------------------------------- writes
 
 
@@ -207,6 +230,15 @@ class BatchStore:
         """Where chunk `index` of the variant with folder name `slug` is kept."""
         return self.root / self.chunk_name(slug, index)
 
+    def spells_chunk_path(self, slug: str, index: int) -> Path:
+        """Where the truces of chunk `index` are kept, beside its runs."""
+        path = self.chunk_path(slug, index)
+        return path.with_name(path.name.removesuffix(".parquet") + SPELLS_SUFFIX)
+
+    @property
+    def spells_path(self) -> Path:
+        return self.root / SPELLS_FILE
+
     def is_empty(self) -> bool:
         """True if the folder does not exist or holds nothing (but its lock file)."""
         if not self.root.exists():
@@ -239,25 +271,27 @@ class BatchStore:
         """
         import pyarrow.parquet as pq
 
-        path = self.chunk_path(slug, chunk.index)
-        if sha256 is None or not path.is_file():
+        paths = (self.chunk_path(slug, chunk.index), self.spells_chunk_path(slug, chunk.index))
+        if sha256 is None or not all(path.is_file() for path in paths):
             return False
         try:
-            if sha256_file(path) != sha256:
+            if _pair_hash(*paths) != sha256:
                 return False
-            meta = pq.read_schema(path).metadata or {}
+            metas = [pq.read_schema(path).metadata or {} for path in paths]
         except Exception:  # unreadable: redo it
             return False
-        return meta.get(CHUNK_META_KEY) == chunk.encode()
+        return all(meta.get(CHUNK_META_KEY) == chunk.encode() for meta in metas)
 
-    def write_chunk(self, slug: str, chunk: ChunkId, table: pa.Table) -> str:
-        """Write a chunk with its identity; return its path relative to the folder and hash."""
+    def write_chunk(self, slug: str, chunk: ChunkId, tables: tuple[pa.Table, pa.Table]) -> str:
+        """Write a chunk's runs and truces with its identity; return the hash of the pair."""
+        table, spells = tables
         if table.num_rows != chunk.rows:
             raise ValueError(f"chunk {chunk} came back with {table.num_rows} rows")
-        meta = {**(table.schema.metadata or {}), CHUNK_META_KEY: chunk.encode()}
-        path = self.chunk_path(slug, chunk.index)
-        write_parquet(table.replace_schema_metadata(meta), path, record=False)
-        return sha256_file(path)
+        paths = (self.chunk_path(slug, chunk.index), self.spells_chunk_path(slug, chunk.index))
+        for part, path in zip((table, spells), paths, strict=True):
+            meta = {**(part.schema.metadata or {}), CHUNK_META_KEY: chunk.encode()}
+            write_parquet(part.replace_schema_metadata(meta), path, record=False)
+        return _pair_hash(*paths)
 
     def clean_temporary(self) -> int:
         """Remove temporary files a killed batch may have left; return how many."""
@@ -303,6 +337,59 @@ class BatchStore:
                     parquet.write_table(table, row_group_size=ROW_GROUP_SIZE)
                     rows += table.num_rows
         return rows
+
+    def assemble_spells(
+        self,
+        parts: Sequence[tuple[str, str, Sequence[ChunkId]]],
+        columns: Sequence[Column],
+    ) -> int:
+        """Write spells.parquet from the chunks' truce files, streaming, as `assemble` does
+        runs.parquet; return its row count.
+
+        Args:
+            parts: per variant in order: its label, its slug and its chunks in order.
+            columns: the truce columns (`sim.outcomes.spell_columns`).
+        """
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        chunk_fields = chunk_schema(columns)
+        schema = pa.schema([pa.field("variant", pa.string()), *chunk_fields])
+        rows = 0
+        with (
+            atomic_file(self.spells_path) as handle,
+            pq.ParquetWriter(handle, schema, **_PARQUET_OPTIONS) as parquet,
+        ):
+            for label, slug, chunks in parts:
+                for chunk in chunks:
+                    path = self.spells_chunk_path(slug, chunk.index)
+                    table = pq.read_table(path, schema=chunk_fields)
+                    _check_spells(path, chunk, table)
+                    variant = pa.array([label] * table.num_rows, type=pa.string())
+                    table = table.add_column(0, "variant", variant).cast(schema)
+                    parquet.write_table(table, row_group_size=ROW_GROUP_SIZE)
+                    rows += table.num_rows
+        return rows
+
+
+def _pair_hash(runs: Path, spells: Path) -> str:
+    """One hash for a chunk's two files (the manifest keeps one per chunk)."""
+    text = f"{sha256_file(runs)}:{sha256_file(spells)}"
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def _check_spells(path: Path, chunk: ChunkId, table: pa.Table) -> None:
+    """Refuse a truce file whose identity is wrong or whose runs are not the chunk's runs,
+    in order, each with its first truce."""
+    import pyarrow.parquet as pq
+
+    found = (pq.read_schema(path).metadata or {}).get(CHUNK_META_KEY)
+    runs = table.column("run").to_numpy()
+    spells = table.column("spell").to_numpy()
+    expected = np.arange(chunk.start, chunk.start + chunk.rows, dtype=np.int64)
+    ordered = runs.size == 0 or bool(np.all(np.diff(runs) >= 0))
+    if found != chunk.encode() or not ordered or not np.array_equal(runs[spells == 0], expected):
+        raise ChunkMismatch(f"{path}: not the truces of chunk {chunk.index} of {chunk.variant!r}")
 
 
 def _check_chunk(path: Path, chunk: ChunkId, table: pa.Table) -> None:

@@ -12,13 +12,14 @@ from __future__ import annotations
 import numpy as np
 
 from sim.rules.jit import compiled
-from sim.rules.state import RUNNING
+from sim.rules.state import RUNNING, WAITING
 from sim.rules.world import (
     choose,
     end_step,
     init_world,
     monitor_and_respond,
     record,
+    start_spell,
     step_world,
     update_terms,
 )
@@ -27,16 +28,37 @@ from sim.rules.world import (
 @compiled
 def run_worlds(st, pr, sc, batch_key, runs, psets, max_steps):
     """Run world i (run `runs[i]`, parameter set `psets[i]`) to its end, or for at most
-    `max_steps` steps (to observe a window); return the number of world-steps."""
+    `max_steps` steps (to observe a window); return the number of world-steps.
+
+    With a campaign a world goes on after its truce ends: the steps without a truce are
+    skipped (nothing happens in them but the decay of grievance, which `start_spell`
+    applies at once) and the next truce starts at its step."""
     steps = 0
     for w in range(runs.size):
         init_world(st, pr, sc, w, batch_key, runs[w], psets[w])
-        for s in range(min(sc.n_steps, max_steps)):
+        limit = min(sc.campaign_steps, max_steps)
+        s = 0
+        while s < limit:
             step_world(st, pr, sc, w, s)
             steps += 1
-            if st.status[w] != RUNNING:
+            s += 1
+            status = st.status[w]
+            if status == WAITING:
+                s = st.resume_step[w]
+                if s >= limit:
+                    break
+                start_spell(st, pr, sc, w, s)
+            elif status != RUNNING:
                 break
     return steps
+
+
+@compiled
+def wake_worlds(st, pr, sc, s):
+    """Start the truces due at campaign step s (the Mesa path's `start_spell`)."""
+    for w in range(st.status.size):
+        if st.status[w] == WAITING and st.resume_step[w] == s:
+            start_spell(st, pr, sc, w, s)
 
 
 @compiled
@@ -77,5 +99,10 @@ def end_step_worlds(st, pr, sc, worlds, s):
 
 
 def running(st) -> np.ndarray:
-    """Positions of the worlds still running."""
+    """Positions of the worlds under a truce now."""
     return np.flatnonzero(st.status == RUNNING)
+
+
+def going_on(st) -> bool:
+    """True while some world is under a truce or waiting for the next one."""
+    return bool(np.any((st.status == RUNNING) | (st.status == WAITING)))

@@ -59,8 +59,17 @@ GLOBAL_KEYS = (
     "switch.trust_below",
     "switch.unpunished_at_least",
     "switch.delay_h",
+    "campaign.replace_per_h",
+    "campaign.replace_credibility",
+    "campaign.extension",
+    "campaign.rebroker_delay_h",
+    "campaign.rebroker_base",
+    "campaign.rebroker_credibility",
+    "campaign.rebroker_leverage",
+    "campaign.rebroker_failures",
+    "campaign.trust_kept",
 )
-FIXED_KEYS = ("time.step_h", "time.horizon_h")
+FIXED_KEYS = ("time.step_h", "time.horizon_h", "campaign.length_h")
 """Parameters that set the shape of a run (how many steps): the same in every world."""
 
 # Field indices, read by the compiled rules as constants.
@@ -131,6 +140,15 @@ LEVERAGE, CREDIBILITY, BIAS, PATRON_PRESSURE = (
     SWITCH_TRUST_BELOW,
     SWITCH_UNPUNISHED,
     SWITCH_DELAY,
+    REPLACE_PER_H,
+    REPLACE_CREDIBILITY,
+    EXTENSION,
+    REBROKER_DELAY,
+    REBROKER_BASE,
+    REBROKER_CREDIBILITY,
+    REBROKER_LEVERAGE,
+    REBROKER_FAILURES,
+    TRUST_KEPT,
 ) = range(len(GLOBAL_KEYS))
 
 
@@ -154,9 +172,11 @@ class Structure(NamedTuple):
     mediated: np.ndarray  # (T,) bool: the mediator must obtain the term
     switch_target: int  # mediator index that takes over (-1: none)
     switch_requester: int  # party whose trust asks for the switch (-1: none)
-    n_steps: int
+    n_steps: int  # steps in one truce (its horizon)
     step_h: float
     horizon_h: float
+    campaign: bool  # successive truces follow one another (ODD 7.11)
+    campaign_steps: int  # steps in the campaign (n_steps without a campaign)
 
 
 def locations(

@@ -12,7 +12,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-RUNNING, COLLAPSED, CENSORED = 0, 1, 2
+RUNNING, COLLAPSED, CENSORED, WAITING = 0, 1, 2, 3
+# WAITING: between two truces of a campaign (a new one is brokered at `resume_step`).
+# Spell endings (ODD 7.11); CUT: still holding when the campaign ended (censored).
+BREAKDOWN, REPLACED, EXPIRED, CUT = 0, 1, 2, 3
+# How a campaign ended.
+AGREEMENT, LAPSED, NO_NEW_TRUCE, CAMPAIGN_OVER, SPELL_LIMIT = 0, 1, 2, 3, 4
 # Cause codes: 0 none, 1 retaliation spiral, 2 mediator walkout, 3 + p: party p led.
 CAUSE_NONE, CAUSE_RETALIATION, CAUSE_WALKOUT, CAUSE_PARTY = 0, 1, 2, 3
 
@@ -51,6 +56,26 @@ class State(NamedTuple):
     first_violator: np.ndarray  # (W,) int8, -1: none
     agreement: np.ndarray  # (W,) bool
     switch_h: np.ndarray  # (W,) NaN: no switch
+    # the campaign of successive truces (ODD 7.11); the fields above are the current truce's
+    step0: np.ndarray  # (W,) int64: campaign step at which the current truce started
+    n_ended: np.ndarray  # (W,) int64: truces ended so far (the current one is number n_ended)
+    resume_step: np.ndarray  # (W,) int64: campaign step of the next truce (when WAITING)
+    wait_steps: np.ndarray  # (W,) int64: steps without a truce before the next one
+    failures: np.ndarray  # (W,) int32: truces that broke down
+    truce_hours: np.ndarray  # (W,) hours under truce over the campaign
+    campaign_end: np.ndarray  # (W,) int8: AGREEMENT, LAPSED, ... (-1: not ended)
+    first_credibility: np.ndarray  # (W, P) credibility when the first truce ended
+    first_term_hours: np.ndarray  # (W, T) hours each term was in force in the first truce
+    first_mediator: np.ndarray  # (W,) int64: mediator in charge when the first truce ended
+    # one row per truce (K = MAX_SPELLS with a campaign, else 1)
+    sp_start_h: np.ndarray  # (W, K) campaign hour the truce started
+    sp_end_h: np.ndarray  # (W, K) campaign hour it ended
+    sp_ending: np.ndarray  # (W, K) int8: BREAKDOWN, REPLACED, EXPIRED or CUT
+    sp_cause: np.ndarray  # (W, K) int8: cause code of a breakdown (CAUSE_NONE otherwise)
+    sp_first_violation_h: np.ndarray  # (W, K) campaign hour of its first violation (NaN)
+    sp_first_violator: np.ndarray  # (W, K) int8 (-1: none)
+    sp_violations: np.ndarray  # (W, K, P) int32
+    sp_mediator: np.ndarray  # (W, K) int64: mediator in charge when it ended
     # what happened in the last step, for observers
     step_seen: np.ndarray  # (W, P) int32: violations of each party detected
     step_blamed: np.ndarray  # (W, P) int8: whom they were blamed on (-1: none seen)
@@ -58,9 +83,12 @@ class State(NamedTuple):
     step_delivered: np.ndarray  # (W, T) int8: +1 delivered, -1 reversed, 0 no change
 
 
-def allocate(n_worlds: int, n_parties: int, n_terms: int) -> State:
-    """Arrays for `n_worlds` worlds; `sim.rules.world.init_world` sets their start."""
-    w, p, t = n_worlds, n_parties, n_terms
+def allocate(n_worlds: int, n_parties: int, n_terms: int, n_spells: int = 1) -> State:
+    """Arrays for `n_worlds` worlds; `sim.rules.world.init_world` sets their start.
+
+    `n_spells`: truces recorded per world (1 without a campaign, else `MAX_SPELLS`).
+    """
+    w, p, t, k = n_worlds, n_parties, n_terms, n_spells
     return State(
         run=np.zeros(w, np.int64),
         pset=np.zeros(w, np.int64),
@@ -89,6 +117,24 @@ def allocate(n_worlds: int, n_parties: int, n_terms: int) -> State:
         first_violator=np.zeros(w, np.int8),
         agreement=np.zeros(w, np.bool_),
         switch_h=np.zeros(w),
+        step0=np.zeros(w, np.int64),
+        n_ended=np.zeros(w, np.int64),
+        resume_step=np.zeros(w, np.int64),
+        wait_steps=np.zeros(w, np.int64),
+        failures=np.zeros(w, np.int32),
+        truce_hours=np.zeros(w),
+        campaign_end=np.zeros(w, np.int8),
+        first_credibility=np.zeros((w, p)),
+        first_term_hours=np.zeros((w, t)),
+        first_mediator=np.zeros(w, np.int64),
+        sp_start_h=np.zeros((w, k)),
+        sp_end_h=np.zeros((w, k)),
+        sp_ending=np.zeros((w, k), np.int8),
+        sp_cause=np.zeros((w, k), np.int8),
+        sp_first_violation_h=np.zeros((w, k)),
+        sp_first_violator=np.zeros((w, k), np.int8),
+        sp_violations=np.zeros((w, k, p), np.int32),
+        sp_mediator=np.zeros((w, k), np.int64),
         step_seen=np.zeros((w, p), np.int32),
         step_blamed=np.zeros((w, p), np.int8),
         step_punished=np.zeros((w, p), np.bool_),

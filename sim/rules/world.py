@@ -8,7 +8,14 @@ called in the same order by the batch driver and by the Mesa agents (`sim.rules.
 Random draws: `_draw(st, w, s, slot)`; slots per step, for P parties and T terms:
 p (choice of party p), P + p (detection of p's violations), 2P + p and 3P + p
 (attribution), 4P + p (punishment), 5P + t (delivery of term t), 5P + T + t (its
-reversal), and `TALKS_SLOT` (the talks at the horizon).
+reversal), and `TALKS_SLOT` (the talks at the horizon); with a campaign (ODD 7.11) also
+`REPLACE_SLOT` (replacement of a holding truce), `EXTEND_SLOT` (extension at its term)
+and `REBROKER_SLOT` (a new truce after a breakdown).
+
+Steps `s` count from the start of the campaign (hour 0), so a draw depends only on the
+run, the campaign step and the slot; the rules read the hours of the current truce as
+`s - st.step0[w]` steps (its early fragility, its terms' due hours, the patrols' start).
+Without a campaign `step0` is 0 and the two clocks are the same.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from sim.rules.layout import (
     DUE_H,
     DURATION_H,
     EARLY_FRAGILITY,
+    EXTENSION,
     FEAR_REPLY,
     FRAGILITY_TAU,
     FRUSTRATION_DECAY,
@@ -50,7 +58,14 @@ from sim.rules.layout import (
     PATRON_PRESSURE,
     PRESSURE,
     PRESSURE_DECAY,
+    REBROKER_BASE,
+    REBROKER_CREDIBILITY,
+    REBROKER_DELAY,
+    REBROKER_FAILURES,
+    REBROKER_LEVERAGE,
     RELIEVES,
+    REPLACE_CREDIBILITY,
+    REPLACE_PER_H,
     REPUTATION,
     RESOLVE,
     RETALIATION,
@@ -72,6 +87,7 @@ from sim.rules.layout import (
     TRUCE_VALUE,
     TRUST_GAIN,
     TRUST_INITIAL,
+    TRUST_KEPT,
     TRUST_LOSS,
     TRUST_WEIGHT,
     UNDELIVERED_LOSS,
@@ -79,16 +95,29 @@ from sim.rules.layout import (
 )
 from sim.rules.rng import SLOTS, uniform, world_keys
 from sim.rules.state import (
+    AGREEMENT,
+    BREAKDOWN,
+    CAMPAIGN_OVER,
     CAUSE_NONE,
     CAUSE_PARTY,
     CAUSE_RETALIATION,
     CAUSE_WALKOUT,
     CENSORED,
     COLLAPSED,
+    CUT,
+    EXPIRED,
+    LAPSED,
+    NO_NEW_TRUCE,
+    REPLACED,
     RUNNING,
+    SPELL_LIMIT,
+    WAITING,
 )
 
 TALKS_SLOT = SLOTS - 1
+REPLACE_SLOT = SLOTS - 2
+EXTEND_SLOT = SLOTS - 3
+REBROKER_SLOT = SLOTS - 4
 
 
 @rule
@@ -156,6 +185,13 @@ def init_world(st, pr, sc, w, batch_key, run, pset):
     st.first_violator[w] = -1
     st.agreement[w] = False
     st.switch_h[w] = np.nan
+    st.step0[w] = 0
+    st.n_ended[w] = 0
+    st.resume_step[w] = 0
+    st.wait_steps[w] = 0
+    st.failures[w] = 0
+    st.truce_hours[w] = 0.0
+    st.campaign_end[w] = -1
 
 
 # ------------------------------------------------------------------------- helpers
@@ -207,7 +243,7 @@ def propensity(st, pr, sc, w, s, p, early):
     """Log-odds that party p violates in step s (ODD eq. 1); `early` = fragility(...)."""
     g = st.pset[w]
     m = st.mediator[w]
-    start = s * sc.step_h
+    start = (s - st.step0[w]) * sc.step_h
     relief = 0.0
     threatened = 0.0
     held = 0.0
@@ -244,13 +280,13 @@ def choose_with(st, pr, sc, w, s, p, early):
 @rule
 def choose(st, pr, sc, w, s, p):
     """Party p violates in step s with chance sigma(net), per step (ODD 7.1)."""
-    choose_with(st, pr, sc, w, s, p, fragility(pr, sc, st.pset[w], s))
+    choose_with(st, pr, sc, w, s, p, fragility(pr, sc, st.pset[w], s - st.step0[w]))
 
 
 @rule
 def choose_all(st, pr, sc, w, s):
     """Every party chooses, on the state the last step left (simultaneous choices)."""
-    early = fragility(pr, sc, st.pset[w], s)
+    early = fragility(pr, sc, st.pset[w], s - st.step0[w])
     for p in range(sc.side.size):
         choose_with(st, pr, sc, w, s, p, early)
 
@@ -374,7 +410,7 @@ def monitor_and_respond(st, pr, sc, w, s):
     g = st.pset[w]
     m = st.mediator[w]
     n_parties = sc.side.size
-    start = s * sc.step_h
+    start = (s - st.step0[w]) * sc.step_h
     monitoring = pr.med[g, m, MONITORING]
     seen_chance = monitoring + (1.0 - monitoring) * (
         coverage(pr, g, m, start) * pr.glob[g, PATROL_DETECTION]
@@ -425,7 +461,7 @@ def update_terms(st, pr, sc, w, s):
     """Terms fall due, are delivered, progress or are reversed (ODD 7.4, eq. 7)."""
     g = st.pset[w]
     m = st.mediator[w]
-    hour = (s + 1) * sc.step_h
+    hour = (s + 1 - st.step0[w]) * sc.step_h  # hours into the current truce
     n_parties = sc.side.size
     n_terms = sc.controller.size
     gain = pr.med[g, m, CREDIBILITY_GAIN]
@@ -527,7 +563,7 @@ def check_switch(st, pr, sc, w, s):
     g = st.pset[w]
     if pr.glob[g, SWITCH_ENABLED] <= 0.0 or sc.switch_target < 0:
         return
-    hour = (s + 1) * sc.step_h
+    hour = (s + 1 - st.step0[w]) * sc.step_h  # hours into the current truce
     if st.mediator[w] != sc.switch_target and math.isinf(st.switch_at[w]):
         trust = st.credibility[w, sc.switch_requester]
         if (
@@ -542,10 +578,22 @@ def check_switch(st, pr, sc, w, s):
             st.credibility[w, p] = pr.med_party[g, target, p, CREDIBILITY]
         st.frustration[w] = 0.0
         st.switch_at[w] = np.inf
-        st.switch_h[w] = hour
+        if st.n_ended[w] == 0:  # the runs table reports the first truce's switch
+            st.switch_h[w] = hour
 
 
 # ------------------------------------------------------------------------- 7.9 the end
+
+
+@rule
+def mean_signatory_credibility(st, sc, w):
+    cred = 0.0
+    n_signatories = 0
+    for p in range(sc.side.size):
+        if sc.signatory[p]:
+            cred += st.credibility[w, p]
+            n_signatories += 1
+    return cred / max(n_signatories, 1)
 
 
 @rule
@@ -572,21 +620,169 @@ def talks(st, pr, sc, w, s):
         + pr.glob[g, TALKS_DELIVERED] * delivered / max(n_mediated, 1)
         - pr.glob[g, TALKS_VIOLATIONS] * violations
     )
-    st.agreement[w] = _draw(st, w, s, TALKS_SLOT) < sigmoid(logit)
+    return _draw(st, w, s, TALKS_SLOT) < sigmoid(logit)
+
+
+# ------------------------------------------------------------------------- 7.11 campaign
+
+
+@rule
+def replaced(st, pr, sc, w, s):
+    """A holding truce is replaced by a broader agreement this step (ODD eq. 13)."""
+    g = st.pset[w]
+    base = pr.glob[g, REPLACE_PER_H]
+    if base <= 0.0:
+        return False
+    cred = mean_signatory_credibility(st, sc, w)
+    hazard = min(1.0, base * math.exp(pr.glob[g, REPLACE_CREDIBILITY] * (cred - 0.5)))
+    return _draw(st, w, s, REPLACE_SLOT) < per_step(hazard, sc.step_h)
+
+
+@rule
+def rebroker_chance(st, pr, sc, w):
+    """Chance the mediator brokers a new truce after a breakdown (ODD eq. 14)."""
+    g = st.pset[w]
+    m = st.mediator[w]
+    n_parties = sc.side.size
+    least = 1.0  # credibility with the side that trusts the mediator least
+    lev = 0.0
+    for side in range(n_parties):
+        total = 0.0
+        n = 0
+        for p in range(n_parties):
+            if sc.side[p] == side:
+                total += st.credibility[w, p]
+                n += 1
+        if n > 0:
+            least = min(least, total / n)
+    for p in range(n_parties):
+        lev += leverage(pr, g, m, p)
+    logit = (
+        pr.glob[g, REBROKER_BASE]
+        + pr.glob[g, REBROKER_CREDIBILITY] * least
+        + pr.glob[g, REBROKER_LEVERAGE] * lev / n_parties
+        - pr.glob[g, REBROKER_FAILURES] * st.failures[w]
+    )
+    return sigmoid(logit)
+
+
+@rule
+def record_spell(st, sc, w, k, hour, ending, cause):
+    """Row k of the truces table (rows beyond the table's width are not kept)."""
+    if k >= st.sp_start_h.shape[1]:
+        return
+    st.sp_start_h[w, k] = st.step0[w] * sc.step_h
+    st.sp_end_h[w, k] = hour
+    st.sp_ending[w, k] = ending
+    st.sp_cause[w, k] = cause
+    st.sp_first_violation_h[w, k] = st.first_violation_h[w]
+    st.sp_first_violator[w, k] = st.first_violator[w]
+    st.sp_mediator[w, k] = st.mediator[w]
+    for p in range(sc.side.size):
+        st.sp_violations[w, k, p] = st.violations[w, p]
+
+
+@rule
+def record_first(st, sc, w, hour, cause, agreed):
+    """The first truce's outcomes, the columns of runs.parquet (unchanged by a campaign)."""
+    st.status[w] = COLLAPSED if cause != CAUSE_NONE else CENSORED
+    st.duration_h[w] = hour
+    st.cause[w] = cause
+    st.agreement[w] = agreed
+    st.first_mediator[w] = st.mediator[w]
+    for p in range(sc.side.size):
+        st.first_credibility[w, p] = st.credibility[w, p]
+    for t in range(sc.controller.size):
+        st.first_term_hours[w, t] = st.term_hours[w, t]
+
+
+@rule
+def wait_for(st, sc, w, resume):
+    """The next truce starts at campaign step `resume`, unless the campaign is over."""
+    if resume >= sc.campaign_steps:
+        st.campaign_end[w] = CAMPAIGN_OVER
+    else:
+        st.status[w] = WAITING
+        st.wait_steps[w] = resume - st.resume_step[w]
+        st.resume_step[w] = resume
+
+
+@rule
+def end_spell(st, pr, sc, w, s, ending, cause, agreed):
+    """The current truce ends; the campaign ends, or waits for the next truce (ODD 7.11)."""
+    # An expired truce ends exactly at its term (no rounding of steps x step length).
+    hour = st.step0[w] * sc.step_h + sc.horizon_h if ending == EXPIRED else (s + 1) * sc.step_h
+    k = st.n_ended[w]
+    st.truce_hours[w] += hour - st.step0[w] * sc.step_h
+    record_spell(st, sc, w, k, hour, ending, cause)
+    if k == 0:
+        record_first(st, sc, w, hour, cause, agreed)
+    else:
+        st.status[w] = COLLAPSED if cause != CAUSE_NONE else CENSORED
+    st.n_ended[w] = k + 1
+    st.resume_step[w] = s + 1  # the step the truce ended (wait_for measures the gap)
+    if ending == BREAKDOWN:
+        st.failures[w] += 1
+    if ending == REPLACED or agreed:
+        st.campaign_end[w] = AGREEMENT
+    elif not sc.campaign:
+        st.campaign_end[w] = NO_NEW_TRUCE if ending == BREAKDOWN else LAPSED
+    elif ending == CUT:
+        st.campaign_end[w] = CAMPAIGN_OVER
+    elif k + 1 >= st.sp_start_h.shape[1]:
+        st.campaign_end[w] = SPELL_LIMIT
+    elif ending == EXPIRED:
+        if _draw(st, w, s, EXTEND_SLOT) < pr.glob[st.pset[w], EXTENSION]:
+            wait_for(st, sc, w, s + 1)
+        else:
+            st.campaign_end[w] = LAPSED
+    elif _draw(st, w, s, REBROKER_SLOT) < rebroker_chance(st, pr, sc, w):
+        delay = math.ceil(pr.glob[st.pset[w], REBROKER_DELAY] / sc.step_h - 1e-9)
+        wait_for(st, sc, w, s + 1 + delay)
+    else:
+        st.campaign_end[w] = NO_NEW_TRUCE
+
+
+@rule
+def start_spell(st, pr, sc, w, s):
+    """A new truce starts at campaign step s: violence, the early fragility, pressure and
+    the mediator's frustration start afresh; grievance decays over the gap; the mediator's
+    credibility, the terms delivered and a share of trust carry over (ODD 7.11)."""
+    g = st.pset[w]
+    st.step0[w] = s
+    st.status[w] = RUNNING
+    keep_g = kept(pr.glob[g, GRIEVANCE_DECAY], sc.step_h) ** st.wait_steps[w]
+    trust_kept = pr.glob[g, TRUST_KEPT]
+    for p in range(sc.side.size):
+        st.intensity[w, p] = 0.0
+        st.grievance[w, p] *= keep_g
+        st.pressure[w, p] = 0.0
+        st.pending[w, p] = 0
+        st.violations[w, p] = 0
+        st.trust[w, p] *= trust_kept
+        st.pulse[w, p] = 0.0
+        st.violated[w, p] = False
+    st.frustration[w] = 0.0
+    st.unpunished[w] = 0
+    st.switch_at[w] = np.inf
+    for t in range(sc.controller.size):
+        st.term_hours[w, t] = 0.0
+    st.first_violation_h[w] = np.nan
+    st.first_violator[w] = -1
 
 
 @rule
 def finish(st, pr, sc, w, s, cause):
-    """A collapsed world ends; one at the horizon is censored and its talks held."""
-    hour = (s + 1) * sc.step_h
+    """The truce breaks down, reaches its term (talks), is replaced, or is cut off."""
     if cause != CAUSE_NONE:
-        st.status[w] = COLLAPSED
-        st.duration_h[w] = hour
-        st.cause[w] = cause
-    elif s + 1 >= sc.n_steps:
-        st.status[w] = CENSORED
-        st.duration_h[w] = sc.horizon_h
-        talks(st, pr, sc, w, s)
+        end_spell(st, pr, sc, w, s, BREAKDOWN, cause, False)
+    elif s + 1 - st.step0[w] >= sc.n_steps:
+        end_spell(st, pr, sc, w, s, EXPIRED, CAUSE_NONE, talks(st, pr, sc, w, s))
+    elif sc.campaign:
+        if replaced(st, pr, sc, w, s):
+            end_spell(st, pr, sc, w, s, REPLACED, CAUSE_NONE, False)
+        elif s + 1 >= sc.campaign_steps:
+            end_spell(st, pr, sc, w, s, CUT, CAUSE_NONE, False)
 
 
 # ------------------------------------------------------------------------- one step
