@@ -15,7 +15,32 @@ Python calls (`sim.rules.drive`) use `compiled`.
 
 from __future__ import annotations
 
+import hashlib
+import os
+from pathlib import Path
+
+import numba
 from numba import njit
+
+
+def _cache_dir() -> str:
+    """A cache folder named after the rules' own source.
+
+    numba keys a cached function by its own file only, but the rules are inlined into
+    the drivers: edit `world.py` alone and `drive.py`'s cached machine code would still
+    hold the old rules. Naming the folder after a hash of every file here means any
+    edit starts a fresh cache, and stale code is never run.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return str(Path(base) / "ceasefire-sim" / f"numba-{digest.hexdigest()[:16]}")
+
+
+if not os.environ.get("NUMBA_CACHE_DIR"):  # a user's own choice wins
+    numba.config.CACHE_DIR = _cache_dir()
 
 compiled = njit(cache=True, _nrt=False, error_model="numpy")
 rule = njit(cache=True, _nrt=False, inline="always", error_model="numpy")
