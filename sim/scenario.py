@@ -26,8 +26,6 @@ from sim.errors import UserError
 from sim.resources import default_scenario, find_in_folder, looks_like_path, match_name
 from sim.safe_input import check_name, decode_utf8, is_ascii_number_text, parse_toml
 from sim.schema import (
-    ACTOR_BOOLS,
-    ACTOR_STRINGS,
     BASE_CAUSES,
     MAX_PARTIES,
     MAX_TERMS,
@@ -743,9 +741,6 @@ def _read_parties(raw: Any, *, file: str) -> tuple[Party, ...]:
             raise UserError(
                 f"expected true or false, got {signatory!r}", file=file, key=f"{where}.signatory"
             )
-        unknown = [k for k in table if k in ACTOR_STRINGS or k in ACTOR_BOOLS]
-        if unknown:  # pragma: no cover - popped above
-            raise UserError("duplicate key", file=file, key=f"{where}.{unknown[0]}")
         parties.append(Party(key, label, side, signatory, patron))
     if not 2 <= len(parties) <= MAX_PARTIES:
         raise UserError(

@@ -268,9 +268,6 @@ SCENARIO_LISTS: dict[str, str] = {
     "scenario.mediators": "mediators compared by default (names of files in mediators/)",
     "scenario.sources": "fact sheets the provenance notes cite",
 }
-SCENARIO_INT_LISTS: dict[str, str] = {
-    "scenario.ethprio_uniq_id": "rows of the ETH/PRIO ceasefire dataset that record this truce",
-}
 
 # The mediator's conduct, one value per mediator file (ODD sections 7.2-7.7).
 CONDUCT_PARAMS: dict[str, Param] = {
