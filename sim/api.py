@@ -122,7 +122,7 @@ def nothing_left_on_failure(out: Path, resume: bool) -> Iterator[None]:
         raise
 
 
-def run_batch(scenario_path: str | Path | None = None, **kwargs: Any) -> Any:
+def run_batch(scenario_path: Any = None, **kwargs: Any) -> Any:
     """Run a batch: `sim.batch.run_batch` made safe and clear for Python callers.
 
     Takes the same arguments (``mediators``, ``variants``, ``overrides``, ``runs``,
@@ -153,7 +153,8 @@ def run_batch(scenario_path: str | Path | None = None, **kwargs: Any) -> Any:
         from sim.resources import canonical_mediators
 
         scenario = scenario_path or default_scenario()
-        kwargs["mediators"] = canonical_mediators(kwargs["mediators"], scenario)
+        path = getattr(getattr(scenario, "source", None), "path", scenario)  # a Scenario's file
+        kwargs["mediators"] = canonical_mediators(kwargs["mediators"], path)
     out = kwargs.get("out")
     if out is None:
         raise UserError("run_batch: expected out=, the folder for the results")

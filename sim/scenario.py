@@ -159,6 +159,7 @@ class Scenario:
     parties: tuple[Party, ...] = ()
     terms: tuple[Term, ...] = ()
     ethprio_uniq_id: tuple[int, ...] = ()
+    overlays: Mapping[str, Overlay] = field(default_factory=dict)
 
     @property
     def party_keys(self) -> tuple[str, ...]:
@@ -212,6 +213,33 @@ class Scenario:
             _values, mediators = _apply_values(new, every, file="--set")
             new = replace(new, mediators=ReadOnlyDict(mediators))
         return new
+
+    def with_overlays(self, names: Iterable[str], *, strict: bool = False) -> Scenario:
+        """This scenario with the named variant files read (from `variants/` beside it), not
+        applied, together with any mediator they put in charge: `variant` then needs no file."""
+        missing = [n for n in dict.fromkeys(names) if n not in self.overlays]
+        if not missing:
+            return self
+        folder = Path(self.source.path).parent
+        read = {n: read_overlay(n, folder / "variants", strict=strict) for n in missing}
+        new = self.with_mediators([o.mediator for o in read.values() if o.mediator])
+        return replace(new, overlays=ReadOnlyDict({**self.overlays, **read}))
+
+    def variant(
+        self, overlays: Sequence[str] = (), overrides: Mapping[str, Any] | None = None
+    ) -> Scenario:
+        """This scenario with loaded overlays applied in order, then `overrides`; reads no file.
+
+        Raises:
+            UserError: a value out of range, an unknown key, or an overlay not loaded
+                (`with_overlays` loads it).
+        """
+        scenario = self
+        for name in overlays:
+            if name not in self.overlays:
+                raise UserError(f"variant '{name}' was not loaded")
+            scenario = apply_overlay(scenario, self.overlays[name])
+        return apply_overrides(scenario, overrides or {})
 
     def mediator(self, name: str) -> Mediator:
         """The loaded mediator called `name`."""
@@ -577,9 +605,25 @@ def apply_overrides(
 # --------------------------------------------------------------------------- variants
 
 
-def _apply_variant(
-    scenario: Scenario, name: str, variants_dir: Path, mediators_dir: Path, *, strict: bool
-) -> tuple[Scenario, str | None]:
+@dataclass(frozen=True)
+class Overlay:
+    """A variant file, read and checked once: what it sets, and whom it puts in charge.
+
+    Attributes:
+        name: as it was asked for (a name in `variants/`, or a path).
+        source: the file as read.
+        mediator: the mediator the variant puts in charge at hour 0 (``none``, say), if any.
+        assignments: ``{dotted key: value}`` of its ``[set]`` table, typed as in the file.
+    """
+
+    name: str
+    source: SourceFile
+    mediator: str | None
+    assignments: Mapping[str, Any]
+
+
+def read_overlay(name: str, variants_dir: Path, *, strict: bool) -> Overlay:
+    """Read and check the structure of one variant file (its values are checked on use)."""
     path = _find_file("variant", name, variants_dir)
     source = SourceFile.read(path)
     table = _parse_toml(source)
@@ -616,12 +660,6 @@ def _apply_variant(
     set_table = table.get("set", {})
     if not isinstance(set_table, dict):
         raise UserError("expected a table of KEY = value", file=source.path, key="set")
-    if replacement_mediator is not None and replacement_mediator not in scenario.mediators:
-        mediators = dict(scenario.mediators)
-        mediators[replacement_mediator] = load_mediator(
-            replacement_mediator, mediators_dir, parties=scenario.parties
-        )
-        scenario = replace(scenario, mediators=ReadOnlyDict(mediators))
     for key, raw in set_table.items():
         value, _note = _split_provenance(raw, file=source.path, key=f"set.{key}", strict=strict)
         if isinstance(value, str):  # a file's values are typed, as in a scenario file
@@ -631,20 +669,33 @@ def _apply_variant(
                 key=f"set.{key}",
             )
         assignments[key] = value
+    return Overlay(name, source, replacement_mediator, ReadOnlyDict(assignments))
+
+
+def apply_overlay(scenario: Scenario, overlay: Overlay) -> Scenario:
+    """`scenario` with one variant applied; reads no file (its mediator must be loaded)."""
+    if overlay.mediator is not None and overlay.mediator not in scenario.mediators:
+        raise UserError(
+            f"mediator '{overlay.mediator}' is not loaded",
+            file=overlay.source.path,
+            key="variant.mediator",
+        )
     try:
-        values, mediators = _apply_values(scenario, assignments, file=source.path)
+        values, mediators = _apply_values(scenario, overlay.assignments, file=overlay.source.path)
     except UserError as error:
         if error.file is None:
-            raise UserError(error.detail, file=source.path, key=error.key) from None
+            raise UserError(error.detail, file=overlay.source.path, key=error.key) from None
         raise
     new = replace(
         scenario,
         values=ReadOnlyDict(values),
         mediators=ReadOnlyDict(mediators),
-        variants=(*scenario.variants, source),
+        variants=(*scenario.variants, overlay.source),
     )
-    _check_consistency(new, file=source.path)
-    return new, replacement_mediator
+    if overlay.mediator is not None:
+        new = replace(new, replacement_mediator=overlay.mediator)
+    _check_consistency(new, file=overlay.source.path)
+    return new
 
 
 # --------------------------------------------------------------------------- scenarios
@@ -929,11 +980,7 @@ def load_scenario(
         ethprio_uniq_id=tuple(uniq),
     )
     _check_consistency(scenario, file=source.path)
-    variants_dir = path.parent / "variants"
+    scenario = scenario.with_overlays(variants, strict=strict)
     for variant in variants:
-        scenario, replacement = _apply_variant(
-            scenario, variant, variants_dir, mediators_dir, strict=strict
-        )
-        if replacement is not None:
-            scenario = replace(scenario, replacement_mediator=replacement)
+        scenario = apply_overlay(scenario, scenario.overlays[variant])
     return apply_overrides(scenario, overrides or {})

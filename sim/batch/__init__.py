@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sim.batch.engine import BatchFailed, BatchResult, InlineExecutor, run_batch, simulate_chunk
 from sim.batch.seeding import DEFAULT_CHUNK_SIZE, chunk_bounds, chunk_seed
-from sim.batch.variants import VariantSpec, expand_variants
+from sim.batch.variants import VariantSpec, expand_variants, load_for_batch
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -19,6 +19,7 @@ __all__ = [
     "chunk_bounds",
     "chunk_seed",
     "expand_variants",
+    "load_for_batch",
     "run_batch",
     "simulate_chunk",
 ]

@@ -33,7 +33,12 @@ from sim.batch.store import (
     runs_schema,
     spells_table,
 )
-from sim.batch.variants import VariantSpec, expand_variants, parameter_value
+from sim.batch.variants import (
+    VariantSpec,
+    parameter_value,
+    plan_specs,
+    with_everything_for,
+)
 from sim.errors import UserError
 from sim.results.writer import OutputError, sha256_file
 from sim.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
@@ -348,34 +353,27 @@ def _source_entry(source: Any) -> dict[str, str]:
 
 
 def _plan_variants(
-    scenario_path: Path,
+    scenario: Scenario,
     mediators: Sequence[str] | None,
     variants: Sequence[str | Sequence[str] | VariantSpec],
     overrides: Mapping[str, Any],
 ) -> tuple[Scenario, list[_Variant]]:
-    """Load and validate every variant before any work starts."""
-    specs_given = [v for v in variants if isinstance(v, VariantSpec)]
-    groups = [v for v in variants if not isinstance(v, VariantSpec)]
-    if mediators is None:
-        base = load_scenario(scenario_path)
-        mediators = [] if specs_given and not groups else list(base.default_mediators)
-    specs = expand_variants(mediators, groups) if mediators else []
-    specs = list(dict.fromkeys([*specs, *specs_given]))
-    if not specs:
-        raise UserError("expected at least one mediator or variant to simulate")
+    """Build and validate every variant before any work starts (from the loaded scenario)."""
+    specs = plan_specs(scenario, mediators, variants)
+    scenario = with_everything_for(scenario, specs)
     # Batch-wide overrides are validated once against every mediator the batch names,
     # so that an error names the override rather than one variant.
-    base = load_scenario(scenario_path, mediators=[s.mediator for s in specs], overrides=overrides)
+    base = scenario.variant((), overrides)
     planned = []
     labels: dict[str, VariantSpec] = {}
     for spec in specs:
         if spec.label in labels:
             raise UserError(f"two variants share the label '{spec.label}'")
         labels[spec.label] = spec
-        scenario = spec.load(scenario_path, overrides)
-        planned.append(_Variant(spec, scenario, scenario.resolve_mediator(spec.mediator)))
-        if planned[-1].mediator not in scenario.mediators:
-            scenario.mediator(planned[-1].mediator)  # raises the UserError naming it
+        built = spec.build(scenario, overrides)
+        planned.append(_Variant(spec, built, built.resolve_mediator(spec.mediator)))
+        if planned[-1].mediator not in built.mediators:
+            built.mediator(planned[-1].mediator)  # raises the UserError naming it
     return base, planned
 
 
@@ -526,7 +524,7 @@ def _describe_call(**kwargs: Any) -> str:
 
 
 def run_batch(
-    scenario_path: str | Path = DEFAULT_SCENARIO,
+    scenario: Scenario | str | Path = DEFAULT_SCENARIO,
     *,
     mediators: Sequence[str] | None = None,
     variants: Sequence[str | Sequence[str] | VariantSpec] = (),
@@ -546,7 +544,8 @@ def run_batch(
     """Run `runs` runs of every variant and write them to the folder `out`.
 
     Args:
-        scenario_path: the scenario file.
+        scenario: the loaded scenario (`sim.batch.load_for_batch` reads every file a
+            batch needs, once), or its file's path.
         mediators: mediators to start with (default: the scenario's
             `scenario.mediators`); each gives a baseline variant.
         variants: overlay groups, each simulated under every mediator: ``"a"``,
@@ -583,7 +582,9 @@ def run_batch(
         KeyboardInterrupt: after cancelling pending chunks; finished ones are kept.
     """
     started = time.perf_counter()
-    scenario_path = Path(scenario_path)
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    scenario_path = Path(scenario.source.path)
     out = Path(out)
     limits.bounded("--runs", runs, 1, limits.MAX_RUNS)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
@@ -607,7 +608,7 @@ def run_batch(
             chunk_size=chunk_size,
         )
 
-    base, planned = _plan_variants(scenario_path, mediators, variants, overrides)
+    base, planned = _plan_variants(scenario, mediators, variants, overrides)
     drawn_from = None
     if posterior is not None:
         from sim.calibration import load_posterior

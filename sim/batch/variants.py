@@ -92,22 +92,29 @@ class VariantSpec:
             overrides=tuple(dict(data.get("overrides", {})).items()),
         )
 
-    def load(
-        self, scenario_path: str | Path, overrides: Mapping[str, Any] | None = None
-    ) -> Scenario:
-        """Load and validate the scenario this variant simulates.
+    def build(self, base: Scenario, overrides: Mapping[str, Any] | None = None) -> Scenario:
+        """The scenario this variant simulates, made from `base`.
+
+        Reads no file when `base` holds this variant's mediator and overlays, as the one
+        `load_for_batch` returns does.
 
         Args:
-            scenario_path: the scenario file.
+            base: the loaded scenario, with this variant's mediator and overlays loaded
+                (`Scenario.with_mediators`, `Scenario.with_overlays`).
             overrides: batch-wide overrides, applied before this variant's own.
 
         Raises:
-            UserError: unknown mediator, overlay or parameter, or a value out of range.
+            UserError: a parameter unknown or a value out of range.
         """
         merged = {**(overrides or {}), **dict(self.overrides)}
-        return load_scenario(
-            scenario_path, mediators=[self.mediator], variants=self.overlays, overrides=merged
-        )
+        return base.with_mediators([self.mediator]).variant(self.overlays, merged)
+
+    def load(
+        self, scenario_path: str | Path, overrides: Mapping[str, Any] | None = None
+    ) -> Scenario:
+        """Read the scenario file and build this variant (for callers holding only a path)."""
+        base = load_scenario(scenario_path, mediators=[self.mediator])
+        return self.build(base.with_overlays(self.overlays), overrides)
 
 
 def expand_variants(
@@ -156,3 +163,50 @@ def parameter_value(scenario: Scenario, key: str, mediator: str) -> float:
     else:
         value = float("nan")
     return float(value)
+
+
+def split_variants(
+    variants: Sequence[str | Sequence[str] | VariantSpec],
+) -> tuple[list[VariantSpec], list[str | Sequence[str]]]:
+    """`VariantSpec` objects given as they are, and overlay groups to expand."""
+    specs = [v for v in variants if isinstance(v, VariantSpec)]
+    groups = [v for v in variants if not isinstance(v, VariantSpec)]
+    return specs, groups
+
+
+def plan_specs(
+    scenario: Scenario,
+    mediators: Sequence[str] | None,
+    variants: Sequence[str | Sequence[str] | VariantSpec],
+) -> list[VariantSpec]:
+    """Every variant a batch simulates: mediators x overlay groups, then the specs given.
+
+    With no mediators named, the scenario's defaults (unless only specs were given).
+    """
+    specs_given, groups = split_variants(variants)
+    if mediators is None:
+        mediators = [] if specs_given and not groups else list(scenario.default_mediators)
+    specs = expand_variants(mediators, groups) if mediators else []
+    specs = list(dict.fromkeys([*specs, *specs_given]))
+    if not specs:
+        raise UserError("expected at least one mediator or variant to simulate")
+    return specs
+
+
+def with_everything_for(scenario: Scenario, specs: Sequence[VariantSpec]) -> Scenario:
+    """`scenario` holding every mediator and overlay `specs` need (no-op when it does)."""
+    overlays = [o for spec in specs for o in spec.overlays]
+    return scenario.with_mediators([s.mediator for s in specs]).with_overlays(overlays)
+
+
+def load_for_batch(
+    scenario_path: str | Path,
+    mediators: Sequence[str] | None = None,
+    variants: Sequence[str | Sequence[str] | VariantSpec] = (),
+) -> Scenario:
+    """Read every file a batch needs, once: the scenario, its mediators and the variants.
+
+    The command line calls this and passes the `Scenario` down; nothing below reads a file.
+    """
+    base = load_scenario(scenario_path)
+    return with_everything_for(base, plan_specs(base, mediators, variants))

@@ -50,13 +50,14 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from sim.api import nothing_left_on_failure
-    from sim.batch import BatchFailed, run_batch
+    from sim.batch import BatchFailed, load_for_batch, run_batch
     from sim.commands._common import execution_options, parse_overrides
 
+    scenario = load_for_batch(args.scenario, args.mediators, args.variants)  # every file, once
     try:
         with nothing_left_on_failure(Path(args.out), args.resume):
             result = run_batch(
-                args.scenario,
+                scenario,
                 mediators=args.mediators,
                 variants=args.variants,
                 overrides=parse_overrides(args.overrides),

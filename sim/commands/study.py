@@ -50,15 +50,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def _default_out(scenario_path: str, args: argparse.Namespace | None = None) -> str:
+def _default_out(name: str, args: argparse.Namespace | None = None) -> str:
     """``results/<scenario>[-<what made it>]-<timestamp>``: overrides, variants, posterior."""
     import re
     from datetime import datetime
     from pathlib import Path
 
-    from sim.scenario import load_scenario
-
-    name = load_scenario(scenario_path).name
     tags = []
     if args is not None:
         tags += [v.replace("+", "_") for v in args.variants]
@@ -80,14 +77,15 @@ def run(args: argparse.Namespace) -> int:
     matplotlib.use("Agg")
     from sim.analysis import analyse, write_report
     from sim.api import nothing_left_on_failure
-    from sim.batch import BatchFailed, run_batch
+    from sim.batch import BatchFailed, load_for_batch, run_batch
     from sim.commands._common import execution_options, parse_overrides
     from sim.errors import UserError
 
     overrides = parse_overrides(args.overrides)
     if args.resume and args.out is None:
         raise UserError("--resume needs --out DIR: the folder of the study to finish")
-    out = args.out or _default_out(args.scenario, args)  # run_batch creates it once input is valid
+    scenario = load_for_batch(args.scenario, args.mediators, args.variants)  # every file, once
+    out = args.out or _default_out(scenario.name, args)  # run_batch creates it once input is valid
     reference = args.reference
     if reference is not None:  # check the filter before any work starts
         from sim.analysis.reference_overlay import parse_reference_filter
@@ -96,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         with nothing_left_on_failure(Path(out), args.resume):
             result = run_batch(
-                args.scenario,
+                scenario,
                 mediators=args.mediators,
                 variants=args.variants,
                 overrides=overrides,
