@@ -223,9 +223,23 @@ def simulate_with_spells(
     *,
     first_run: int = 0,
     world_params: Mapping[str, np.ndarray] | None = None,
+    psets: np.ndarray | None = None,
+    luck: np.ndarray | None = None,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """`simulate_worlds`, and one row per truce (`sim.outcomes.spell_columns`)."""
-    ws = WorldSet.build(scenario, mediator, n_worlds, seed, first_run=first_run, sets=world_params)
+    """`simulate_worlds`, and one row per truce (`sim.outcomes.spell_columns`).
+
+    `psets` and `luck` are as in `sim.worlds.WorldSet.build` (a design's chunk gives them).
+    """
+    ws = WorldSet.build(
+        scenario,
+        mediator,
+        n_worlds,
+        seed,
+        first_run=first_run,
+        sets=world_params,
+        psets=psets,
+        luck=luck,
+    )
     drive.run_worlds(
         ws.state, ws.params, ws.structure, ws.key, ws.runs, ws.psets, ws.structure.campaign_steps
     )

@@ -107,6 +107,7 @@ class WorldSet:
     key: np.ndarray
     runs: np.ndarray
     psets: np.ndarray
+    run_ids: np.ndarray | None = None  # the runs' indices when `runs` holds other luck keys
 
     @classmethod
     def build(
@@ -119,6 +120,7 @@ class WorldSet:
         first_run: int = 0,
         sets: Mapping[str, np.ndarray] | None = None,
         psets: np.ndarray | None = None,
+        luck: np.ndarray | None = None,
     ) -> WorldSet:
         """Worlds for runs `first_run .. first_run + n_worlds - 1` under `seed`.
 
@@ -126,6 +128,9 @@ class WorldSet:
             sets: per-set parameter values (arrays of equal length G).
             psets: the set each world reads (length n_worlds, values < G); default: world i
                 reads set i when there are n_worlds sets, else set 0.
+            luck: the index each world's random numbers are keyed by (default: its run
+                index); a design keys them by replicate so that every point meets the
+                same luck (`sim.batch.design`).
         """
         start = scenario.resolve_mediator(mediator)
         scenario = scenario.with_mediators([start])
@@ -139,6 +144,9 @@ class WorldSet:
             psets.size and (psets.min() < 0 or psets.max() >= n_sets)
         ):
             raise ValueError(f"psets must be {n_worlds} indices below {n_sets}")
+        run_ids = np.arange(first_run, first_run + n_worlds, dtype=np.int64)
+        if luck is not None and np.shape(luck) != (n_worlds,):
+            raise ValueError(f"luck must hold {n_worlds} indices")
         return cls(
             scenario=scenario,
             mediators=names,
@@ -151,8 +159,9 @@ class WorldSet:
                 MAX_SPELLS if scenario.campaign else 1,
             ),
             key=batch_key(seed),
-            runs=np.arange(first_run, first_run + n_worlds, dtype=np.int64),
+            runs=run_ids if luck is None else np.asarray(luck, dtype=np.int64),
             psets=psets,
+            run_ids=run_ids,
         )
 
 
@@ -207,7 +216,7 @@ def decode_spells(worlds: WorldSet) -> dict[str, np.ndarray]:
     w_idx, k_idx = np.nonzero(keep)
     parties = np.asarray([*scenario.party_keys, None], dtype=object)
     out: dict[str, np.ndarray] = {
-        "run": worlds.runs[w_idx],
+        "run": (worlds.runs if worlds.run_ids is None else worlds.run_ids)[w_idx],
         "spell": k_idx.astype(np.int32),
         "start_h": st.sp_start_h[w_idx, k_idx],
         "end_h": st.sp_end_h[w_idx, k_idx],

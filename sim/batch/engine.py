@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.batch import limits
+from sim.batch.design import DESIGN_POINT, ParameterDesign, check_design
 from sim.batch.record import ChunkRecord, fingerprint, results_folder
 from sim.batch.seeding import DEFAULT_CHUNK_SIZE
 from sim.batch.store import (
@@ -81,6 +82,7 @@ def simulate_chunk(
     start: int,
     stop: int,
     posterior: Posterior | None = None,
+    design: ParameterDesign | None = None,
 ) -> tuple[pa.Table, pa.Table]:
     """Simulate runs ``[start, stop)`` of one variant: chunk `index` of the batch.
 
@@ -88,7 +90,9 @@ def simulate_chunk(
     random numbers are keyed by the batch seed and the run's index (`sim.rules.rng`),
     whoever runs it and however the runs are split into chunks. With a posterior, each
     run's parameters are drawn from it with a stream of its own per chunk
-    (`posterior_seed`), the same for every variant, so paired runs share them.
+    (`posterior_seed`), the same for every variant, so paired runs share them. With a
+    design, run r simulates point ``r // R`` with the luck of replicate ``r % R``
+    (`sim.batch.design`).
 
     Returns:
         The chunk's outcomes as an Arrow table (columns: `sim.outcomes`), plus one
@@ -100,13 +104,25 @@ def simulate_chunk(
 
     world_params = None
     drawn = None
-    if posterior is not None:
+    psets = luck = None
+    if design is not None:  # the chunk's points as parameter sets, luck keyed by replicate
+        part = design.chunk(start, stop)
+        world_params, psets, luck = part.sets, part.psets, part.luck
+        drawn = part.columns(design)
+    elif posterior is not None:
         from sim.calibration import posterior_seed
 
         world_params = posterior.draw(stop - start, posterior_seed(batch_seed, index))
         drawn = {f"{POSTERIOR_PREFIX}{k}": v for k, v in world_params.items()}
     outcomes, spells = simulate_with_spells(
-        scenario, mediator, stop - start, batch_seed, first_run=start, world_params=world_params
+        scenario,
+        mediator,
+        stop - start,
+        batch_seed,
+        first_run=start,
+        world_params=world_params,
+        psets=psets,
+        luck=luck,
     )
     return (
         outcomes_table(outcomes, scenario_columns(scenario), start, drawn),
@@ -465,6 +481,8 @@ def _check_resumable(old: Mapping[str, Any], new: Mapping[str, Any], out: Path) 
             differences.append(f"{key} was {old.get(key)!r}, now {new[key]!r}")
     if (old.get("posterior") or {}).get("sha256") != (new.get("posterior") or {}).get("sha256"):
         differences.append("the posterior file changed")
+    if (old.get("design") or {}).get("sha256") != (new.get("design") or {}).get("sha256"):
+        differences.append("the parameter design changed")
     if old.get("versions", {}).get("sim") != new["versions"]["sim"]:
         differences.append(
             f"sim version was {old.get('versions', {}).get('sim')}, now {new['versions']['sim']}"
@@ -515,6 +533,22 @@ def _constant_columns(
     return complete
 
 
+def _runs_of(runs: int | None, design: ParameterDesign | None, posterior: Any) -> int:
+    """Runs per variant: as given, or a design's points x replicates."""
+    if design is None:
+        if runs is None:
+            raise UserError("--runs: expected the number of runs per variant")
+        return runs
+    if posterior is not None:
+        raise UserError("give either a posterior or a parameter design, not both")
+    if runs is not None and runs != design.runs:
+        raise UserError(
+            f"--runs: a design of {design.n_points} points x {design.replicates} replicates "
+            f"has {design.runs} runs per variant, not {runs}"
+        )
+    return design.runs
+
+
 def _describe_call(**kwargs: Any) -> str:
     args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
     return f"sim.run_batch({args})"
@@ -529,7 +563,7 @@ def run_batch(
     mediators: Sequence[str] | None = None,
     variants: Sequence[str | Sequence[str] | VariantSpec] = (),
     overrides: Mapping[str, Any] | None = None,
-    runs: int,
+    runs: int | None = None,
     seed: int,
     out: str | Path,
     chunk_size: int | None = None,
@@ -540,6 +574,7 @@ def run_batch(
     progress: bool = True,
     command: str | None = None,
     posterior: str | Path | None = None,
+    design: ParameterDesign | None = None,
 ) -> BatchResult:
     """Run `runs` runs of every variant and write them to the folder `out`.
 
@@ -570,6 +605,10 @@ def run_batch(
         posterior: a posterior file from `ceasefire calibrate`: each run's actor parameters
             are drawn from it (the same draws for every variant), and recorded as
             `posterior.<key>` columns.
+        design: a `sim.batch.design.ParameterDesign`: every variant simulates its P points
+            x R replicates (then `runs` may be omitted; given, it must equal P x R), with
+            common random numbers across points; recorded as the `point` and
+            ``design.<key>`` columns.
 
     Returns:
         A `BatchResult`; ``result.frame`` is the runs table as a DataFrame.
@@ -582,6 +621,7 @@ def run_batch(
         KeyboardInterrupt: after cancelling pending chunks; finished ones are kept.
     """
     started = time.perf_counter()
+    runs = _runs_of(runs, design, posterior)
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     scenario_path = Path(scenario.source.path)
@@ -627,6 +667,10 @@ def run_batch(
         command=command,
     )
     manifest["posterior"] = _posterior_entry(posterior, drawn_from)
+    if design is not None:
+        for variant in planned:  # every value in range for every variant, before any work
+            check_design(design, variant.scenario)
+        manifest["design"] = design.manifest_entry()
     manifest["fingerprint"] = fingerprint(manifest, _RESUME_KEYS)
     if out.exists() and not out.is_dir():
         raise UserError("expected a folder for the results, but it is a file", file=str(out))
@@ -646,6 +690,7 @@ def run_batch(
             progress,
             drawn_from,
             started,
+            design,
         )
 
 
@@ -661,6 +706,7 @@ def _run_locked(
     progress: bool,
     drawn_from: Posterior | None,
     started: float,
+    design: ParameterDesign | None = None,
 ) -> BatchResult:
     """The batch, with the folder locked: check it, run the missing chunks, assemble."""
     out, command = store.root, manifest["command"]
@@ -685,6 +731,8 @@ def _run_locked(
         )
     hint = _resume_hint(command, out)
     drawn_keys = [f"{POSTERIOR_PREFIX}{k}" for k in drawn_from.keys] if drawn_from else []
+    if design is not None:
+        drawn_keys = [DESIGN_POINT, *design.columns]
     runs, chunk_size = manifest["runs_per_variant"], manifest["chunk_size"]
     record = ChunkRecord(store, manifest, chunks)
     with _executor_or_given(executor, workers, dask) as (pool, slots, description):
@@ -704,6 +752,7 @@ def _run_locked(
                 progress=progress,
                 resume_hint=hint,
                 posterior=drawn_from,
+                design=design,
                 record=record,
             )
         except BaseException:
@@ -816,6 +865,7 @@ def _execute(
     progress: bool,
     resume_hint: str,
     posterior: Posterior | None = None,
+    design: ParameterDesign | None = None,
     record: ChunkRecord,
 ) -> tuple[int, int]:
     """Run the tasks not already done on `executor`, writing each chunk as it completes.
@@ -865,6 +915,7 @@ def _execute(
                     task.start,
                     task.stop,
                     posterior,
+                    design,
                 )
                 in_flight[future] = task
             if not in_flight:

@@ -50,6 +50,8 @@ def fingerprint(manifest: Mapping[str, Any], resume_keys: Sequence[str]) -> str:
         "sim": manifest["versions"]["sim"],
         **{key: manifest[key] for key in resume_keys},
     }
+    if manifest.get("design"):  # only then, so batches without a design keep their identity
+        decisive["design"] = manifest["design"]["sha256"]
     text = json.dumps(decisive, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

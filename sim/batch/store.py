@@ -75,18 +75,28 @@ def _arrow_type(name: str) -> pa.DataType:
     }[name]
 
 
+def _drawn_type(name: str) -> pa.DataType:
+    """Per-run parameter columns are floats; a design's point index is an integer."""
+    import pyarrow as pa
+
+    from sim.batch.design import DESIGN_POINT
+
+    return pa.int64() if name == DESIGN_POINT else pa.float64()
+
+
 def chunk_schema(columns: Sequence[Column], drawn_keys: Sequence[str] = ()) -> pa.Schema:
     """The Arrow schema of a chunk file.
 
     Args:
         columns: the outcome columns (`sim.outcomes.scenario_columns`).
-        drawn_keys: columns of parameters drawn per run (from a posterior), if any.
+        drawn_keys: columns of per-run parameters (drawn from a posterior, or a design's
+            `point` and ``design.<key>`` values), if any.
     """
     import pyarrow as pa
 
     return pa.schema(
         [pa.field(c.name, _arrow_type(c.kind)) for c in columns]
-        + [pa.field(k, pa.float64()) for k in drawn_keys]
+        + [pa.field(k, _drawn_type(k)) for k in drawn_keys]
     )
 
 
@@ -103,7 +113,7 @@ def runs_schema(
         pa.field("horizon_h", pa.float64()),
         *(pa.field(c.name, _arrow_type(c.kind)) for c in columns if c.name != "run"),
         *(pa.field(k, pa.float64()) for k in override_keys),
-        *(pa.field(k, pa.float64()) for k in drawn_keys),
+        *(pa.field(k, _drawn_type(k)) for k in drawn_keys),
     ]
     return pa.schema(fields)
 
@@ -141,7 +151,9 @@ def outcomes_table(
         else:
             arrays.append(pa.array(np.asarray(outcomes[name]), type=_arrow_type(kind)))
     drawn = drawn or {}
-    arrays.extend(pa.array(np.asarray(v, dtype=float), type=pa.float64()) for v in drawn.values())
+    for name, values in drawn.items():
+        kind = _drawn_type(name)
+        arrays.append(pa.array(np.asarray(values, dtype=kind.to_pandas_dtype()), type=kind))
     return pa.Table.from_arrays(arrays, schema=chunk_schema(columns, list(drawn)))
 
 
