@@ -44,13 +44,15 @@ class ParameterDesign:
         keys: dotted parameter keys (anything `--set` accepts), in column order.
         values: a (P, K) array; row p is point p.
         replicates: runs per point and variant (R >= 1).
-        kind: what made the design (``"sweep"``, ``"sobol"``, ``"posterior"``, ...), recorded.
+        kind: what made the design (``"sweep"``, ``"sobol"``, ``"uncertainty"``, ...), recorded.
+        source: where its values came from, in words (recorded; not part of its identity).
     """
 
     keys: tuple[str, ...]
     values: np.ndarray
     replicates: int
     kind: str = "design"
+    source: str = ""
 
     def __post_init__(self) -> None:
         values = np.ascontiguousarray(self.values, dtype=np.float64)
@@ -118,6 +120,7 @@ class ParameterDesign:
     def manifest_entry(self) -> dict:
         return {
             "kind": self.kind,
+            "source": self.source,
             "keys": list(self.keys),
             "points": self.n_points,
             "replicates": self.replicates,
@@ -144,11 +147,11 @@ class ChunkDesign:
         return out
 
 
-def check_design(design: ParameterDesign, scenario: Scenario) -> None:
+def check_design(design: ParameterDesign, scenario: Scenario, mediator: str) -> None:
     """Refuse, naming the key, a design value a scenario cannot take (before any work)."""
     from sim.rules.layout import FIXED_KEYS
     from sim.scenario import override_param
-    from sim.worlds import check_sets
+    from sim.worlds import check_sets, mediator_order, parameter_sets
 
     for key in design.keys:
         override_param(key, scenario)  # an unknown key: UserError naming it
@@ -162,3 +165,5 @@ def check_design(design: ParameterDesign, scenario: Scenario) -> None:
         check_sets(scenario, design.sets())
     except ValueError as error:
         raise UserError(f"design: {error}") from None
+    start = scenario.resolve_mediator(mediator)
+    parameter_sets(scenario, mediator_order(scenario, start), design.sets())  # as a worker will

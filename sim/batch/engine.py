@@ -669,7 +669,7 @@ def run_batch(
     manifest["posterior"] = _posterior_entry(posterior, drawn_from)
     if design is not None:
         for variant in planned:  # every value in range for every variant, before any work
-            check_design(design, variant.scenario)
+            check_design(design, variant.scenario, variant.mediator)
         manifest["design"] = design.manifest_entry()
     manifest["fingerprint"] = fingerprint(manifest, _RESUME_KEYS)
     if out.exists() and not out.is_dir():

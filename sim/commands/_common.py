@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from sim.errors import UserError
 
@@ -211,3 +212,76 @@ def check_writable(path: str | Path) -> None:
         raise UserError(f"cannot write into '{existing}' (no permission)", file=str(path))
     if len(target.name.encode()) > 255:
         raise UserError("the name is too long (more than 255 bytes)", file=str(path))
+
+
+def add_uncertainty_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of the answers under parameter uncertainty (`sim.experiments.uncertainty`)."""
+    from sim.experiments.uncertainty import DEFAULT_DRAWS, DEFAULT_RUNS_PER_DRAW
+
+    group = parser.add_argument_group(
+        "answers under parameter uncertainty",
+        "compare the mediators over parameter draws as well as over runs: the probability "
+        "that the second does better, an interval integrating both sources, and the "
+        "parameters the sign depends on (written to DIR/uncertainty/)",
+    )
+    group.add_argument(
+        "--vary",
+        action="append",
+        default=[],
+        metavar="KEY=LOW:HIGH",
+        help="an uncertain parameter and its declared range (repeatable), e.g. "
+        "mediators.turkey.leverage.militia=0:0.4",
+    )
+    group.add_argument(
+        "--uncertainty-posterior",
+        metavar="FILE",
+        help="draw the uncertain parameters from this calibrated posterior instead",
+    )
+    group.add_argument(
+        "--draws",
+        type=int,
+        default=DEFAULT_DRAWS,
+        help=f"parameter draws (default {DEFAULT_DRAWS}; P(better) to about sqrt(0.25/D))",
+    )
+    group.add_argument(
+        "--runs-per-draw",
+        type=int,
+        default=DEFAULT_RUNS_PER_DRAW,
+        help=f"paired runs per draw and mediator (default {DEFAULT_RUNS_PER_DRAW})",
+    )
+
+
+def uncertainty_requested(args: argparse.Namespace) -> bool:
+    return bool(getattr(args, "vary", None) or getattr(args, "uncertainty_posterior", None))
+
+
+def check_uncertainty(args: argparse.Namespace, scenario: Any, mediators: list[str]) -> None:
+    """Refuse bad uncertainty options before any work starts."""
+    from sim.experiments.uncertainty import design
+
+    if len(dict.fromkeys(mediators)) < 2:
+        raise UserError("--vary/--uncertainty-posterior: expected at least two mediators")
+    design(
+        scenario.with_mediators(mediators),
+        ranges=args.vary,
+        posterior=args.uncertainty_posterior,
+        draws=args.draws,
+        replicates=args.runs_per_draw,
+    )
+
+
+def run_uncertainty_for(args: argparse.Namespace, directory: str | Path) -> Any:
+    """Run the uncertainty analysis of the batch in `directory` with the command's options."""
+    from sim.experiments.uncertainty_batch import run_uncertainty
+
+    return run_uncertainty(
+        directory,
+        ranges=args.vary,
+        posterior=args.uncertainty_posterior,
+        draws=args.draws,
+        replicates=args.runs_per_draw,
+        workers=getattr(args, "workers", None),
+        dask=getattr(args, "dask", None),
+        progress=not getattr(args, "quiet", False),
+        command=command_line(args) + " (uncertainty)",
+    )

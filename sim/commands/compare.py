@@ -55,6 +55,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "write it to DIR/explain/, where `ceasefire report` finds it",
     )
     add_reference_argument(parser)
+    from sim.commands._common import add_uncertainty_arguments
+
+    add_uncertainty_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -110,8 +113,25 @@ def run(args: argparse.Namespace) -> int:
 
         matplotlib.use("Agg")
         explained = explain_batch(args.dir, args.explain)
+    from sim.commands._common import run_uncertainty_for, uncertainty_requested
+    from sim.experiments.uncertainty_batch import found
+
+    if uncertainty_requested(args):  # run it now into DIR/uncertainty/
+        uncertainty = run_uncertainty_for(args, args.dir)
+    else:  # or show what an earlier study or compare left there
+        uncertainty = found(args.dir)
     if args.json:
-        if overlay is None:
+        if uncertainty is not None:
+            import json
+
+            from sim.analysis import _nan_to_none
+
+            data = analysis.to_dict()
+            if overlay is not None:
+                data["reference"] = overlay.to_dict()
+            data["uncertainty"] = uncertainty.to_json()
+            print(json.dumps(_nan_to_none(data), indent=2))
+        elif overlay is None:
             print(analysis.to_json())
         else:
             import json
@@ -127,6 +147,8 @@ def run(args: argparse.Namespace) -> int:
             print("\n" + overlay.format_text())
         if explained is not None:
             print("\n" + explained)
+        if uncertainty is not None:
+            print("\n" + uncertainty.format_text())
     if args.plots:
         import matplotlib
 

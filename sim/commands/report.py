@@ -53,10 +53,12 @@ def run(args: argparse.Namespace) -> int:
         from sim.analysis.reference_overlay import reference_overlay
 
         overlay = reference_overlay(analysis, args.reference)
+    from sim.experiments.uncertainty_batch import report_sections
     from sim.explain.batch import report_section
 
     section = report_section(directory)
     extra_sections = [section] if section is not None else []
+    extra_sections += report_sections(directory)
     print(write_report(directory, analysis, reference=overlay, extra_sections=extra_sections))
     return 0
 

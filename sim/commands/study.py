@@ -23,6 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         add_execution_arguments,
         add_mediator_group_arguments,
         add_scenario_argument,
+        add_uncertainty_arguments,
     )
     from sim.commands.compare import add_reference_argument
 
@@ -47,6 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_batch_parameter_arguments(parser)
     add_reference_argument(parser)
+    add_uncertainty_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -78,13 +80,25 @@ def run(args: argparse.Namespace) -> int:
     from sim.analysis import analyse, write_report
     from sim.api import nothing_left_on_failure
     from sim.batch import BatchFailed, load_for_batch, run_batch
-    from sim.commands._common import execution_options, parse_overrides
+    from sim.commands._common import (
+        check_uncertainty,
+        execution_options,
+        parse_overrides,
+        run_uncertainty_for,
+        uncertainty_requested,
+    )
     from sim.errors import UserError
 
     overrides = parse_overrides(args.overrides)
     if args.resume and args.out is None:
         raise UserError("--resume needs --out DIR: the folder of the study to finish")
     scenario = load_for_batch(args.scenario, args.mediators, args.variants)  # every file, once
+    uncertain = uncertainty_requested(args)
+    if uncertain:  # refuse bad ranges, a bad posterior or one mediator before any work
+        from sim.batch.variants import plan_specs
+
+        names = [s.mediator for s in plan_specs(scenario, args.mediators, []) if not s.overlays]
+        check_uncertainty(args, scenario, names)
     out = args.out or _default_out(scenario.name, args)  # run_batch creates it once input is valid
     reference = args.reference
     if reference is not None:  # check the filter before any work starts
@@ -115,7 +129,12 @@ def run(args: argparse.Namespace) -> int:
 
         overlay = reference_overlay(analysis, reference)
         print("\n" + overlay.format_text())
-    report = write_report(result.path, analysis, reference=overlay)
+    extra = []
+    if uncertain:
+        uncertainty = run_uncertainty_for(args, result.path)
+        print("\n" + uncertainty.format_text())
+        extra = uncertainty.sections()
+    report = write_report(result.path, analysis, reference=overlay, extra_sections=extra)
     print(f"\n{result.n_runs:,} runs in {result.path}")
     print(f"Report: {report}")
     print(f"Figures: {Path(result.path) / 'figures'}")

@@ -224,6 +224,10 @@ def expand_key(key: str, mediator_names: Sequence[str]) -> list[str]:
     """A user's parameter path as the locations it sets (`mediator.x` -> every mediator)."""
     if key.startswith("mediator."):
         return [f"mediators.{m}.{key.removeprefix('mediator.')}" for m in mediator_names]
+    if key.startswith("mediators.") and key.split(".")[1] not in mediator_names:
+        # A named mediator who never acts in these worlds: its values change nothing here
+        # (a batch comparing mediators gives each of its worlds only its own mediators).
+        return []
     return [key]
 
 
