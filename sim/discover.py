@@ -43,7 +43,8 @@ def load_cases(directory: str | Path, outcome: str = "holds") -> tuple[pd.DataFr
         for c in runs.columns
         if "." in c and pd.api.types.is_numeric_dtype(runs[c]) and runs[c].nunique() > 1
     ]
-    x = runs[inputs].astype(float)
+    # A design's values are named by their parameter (``design.<key>`` in runs.parquet).
+    x = runs[inputs].astype(float).rename(columns=lambda c: c.removeprefix("design."))
     if runs["mediator"].nunique() > 1:
         x["mediator"] = runs["mediator"].astype("category")
     if x.shape[1] == 0:

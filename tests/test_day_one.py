@@ -326,17 +326,14 @@ def test_study_folder_names_what_made_it() -> None:
     import argparse
 
     from sim.commands.study import _default_out
-    from sim.resources import default_scenario
 
     args = argparse.Namespace(
         variants=["patrols_in_force+crossing_open"],
         overrides=["actors.regime.base=-6"],
         posterior="results/cal/posterior.parquet",
     )
-    name = Path(_default_out(str(default_scenario()), args)).name
+    name = Path(_default_out("daraa_2021", args)).name
     assert name.startswith("daraa_2021-patrols_in_force_crossing_open-")
     assert "actors.regime.base_-6" in name and "-posterior-" in name
     plain = argparse.Namespace(variants=[], overrides=[], posterior=None)
-    assert re.fullmatch(
-        r"daraa_2021-\d{8}-\d{6}", Path(_default_out(str(default_scenario()), plain)).name
-    )
+    assert re.fullmatch(r"daraa_2021-\d{8}-\d{6}", Path(_default_out("daraa_2021", plain)).name)

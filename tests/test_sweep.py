@@ -108,8 +108,10 @@ def test_sweep_writes_batch_grid_and_figures(threshold_sweep, capsys):
         {"key": "escalation.collapse_threshold", "values": [1.5, 2.33333, 3.16667, 4.0]}
     ]
     table = pd.read_parquet(out / "runs.parquet")
-    assert set(table["variant"]) == {p["label"] for p in sweep["points"]}
-    assert (table.groupby("variant").size() == runs).all()
+    assert set(table["variant"]) == {p["label"] for p in sweep["points"]} == {"none"}
+    # One batch of one variant per mediator; each grid point a design point of `runs` runs.
+    assert (table.groupby(["variant", "point"]).size() == runs).all()
+    assert sorted(table["point"].unique()) == [p["index"] for p in sweep["points"]]
 
 
 def test_survival_rises_with_the_collapse_threshold(threshold_sweep):
@@ -174,7 +176,8 @@ def test_two_parameter_sweep_under_two_mediators(tmp_path, capsys):
     analysis = analyse_sweep(out)
     assert len(analysis.table) == 12
     assert len(list((out / "figures").glob("*.png"))) == 2
-    # Common random numbers: run i of every point and mediator started from the same seed.
+    # One batch: a variant per mediator, the grid as its 6 design points.
     manifest = json.loads((out / "manifest.json").read_text())
-    assert len(manifest["variants"]) == 12
+    assert [v["label"] for v in manifest["variants"]] == ["russia", "turkey"]
+    assert manifest["design"]["points"] == 6 and manifest["design"]["kind"] == "sweep"
     assert all(math.isfinite(v) for v in analysis.table["p_hold"])

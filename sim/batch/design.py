@@ -70,7 +70,11 @@ class ParameterDesign:
 
     @classmethod
     def from_points(
-        cls, points: Sequence[Mapping[str, float]], replicates: int, kind: str = "design"
+        cls,
+        points: Sequence[Mapping[str, float]],
+        replicates: int,
+        kind: str = "design",
+        source: str = "",
     ) -> ParameterDesign:
         """A design from a list of ``{key: value}`` points (every point with the same keys)."""
         if not points:
@@ -78,7 +82,8 @@ class ParameterDesign:
         keys = tuple(points[0])
         if any(tuple(p) != keys for p in points):
             raise UserError("every point of a design must set the same keys, in the same order")
-        return cls(keys, np.array([[p[k] for k in keys] for p in points], float), replicates, kind)
+        values = np.array([[p[k] for k in keys] for p in points], float)
+        return cls(keys, values, replicates, kind, source)
 
     @property
     def n_points(self) -> int:

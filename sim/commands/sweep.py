@@ -88,13 +88,20 @@ def run(args: argparse.Namespace) -> int:
     matplotlib.use("Agg")
     from pathlib import Path
 
-    from sim.sweep import analyse_sweep, plan_sweep, run_sweep, write_sweep_figures
+    from sim.batch import load_for_batch
+    from sim.experiments.sweep import plan_sweep, run_sweep
+    from sim.experiments.sweep_analysis import analyse_sweep
+    from sim.experiments.sweep_figures import write_sweep_figures
 
+    overlays = overlay_names(args.variants)
+    scenario = load_for_batch(  # every file the sweep needs, read once
+        args.scenario, args.mediators or None, ["+".join(overlays)] if overlays else []
+    )
     plan = plan_sweep(
-        args.scenario,
+        scenario,
         args.grid,
         mediators=args.mediators,
-        overlays=overlay_names(args.variants),
+        overlays=overlays,
         overrides=parse_overrides(args.overrides),
     )
     n_variants = plan.n_points * len(plan.mediators)
@@ -104,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     run_sweep(
-        args.scenario,
+        scenario,
         plan,
         runs=args.runs,
         seed=args.seed,

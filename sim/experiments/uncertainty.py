@@ -36,8 +36,8 @@ KIND = "uncertainty"
 
 def parse_range(text: str, scenario: Scenario) -> tuple[str, float, float]:
     """``KEY=LOW:HIGH`` from ``--vary``, checked against the parameter's declared range."""
+    from sim.experiments.params import parse_number
     from sim.sensitivity import make_param
-    from sim.sweep import parse_number
 
     key, sep, spec = text.partition("=")
     parts = spec.split(":")

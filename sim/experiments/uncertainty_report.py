@@ -179,7 +179,7 @@ def write_figure(analysis: UncertaintyAnalysis) -> Path:
 def sections(analysis: UncertaintyAnalysis) -> list[Any]:
     """The report section: the sentences, the dependence table and the figure."""
     from sim.analysis.report import Section, html_table
-    from sim.sweep import embed_png
+    from sim.experiments.sweep_figures import embed_png
 
     png = write_figure(analysis)
     keys = html.escape(", ".join(analysis.keys))
