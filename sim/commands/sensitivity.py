@@ -94,22 +94,22 @@ def run(args: argparse.Namespace) -> int:
     matplotlib.use("Agg")
     from pathlib import Path
 
+    from sim.batch import load_for_batch
     from sim.errors import UserError
-    from sim.scenario import load_scenario
-    from sim.sensitivity import (
+    from sim.experiments.sensitivity import make_design, run_sensitivity
+    from sim.experiments.sensitivity_analysis import analyse_sensitivity, write_results
+    from sim.experiments.sensitivity_figures import write_sensitivity_figures
+    from sim.experiments.sensitivity_params import (
         DEFAULT_PARAMS_FILE,
-        analyse_sensitivity,
         load_default_params,
-        make_design,
         parse_param,
-        run_sensitivity,
-        write_results,
-        write_sensitivity_figures,
     )
 
-    scenario = load_scenario(args.scenario)
+    overlays = overlay_names(args.variants)
+    scenario = load_for_batch(  # every file the analysis needs, read once
+        args.scenario, args.mediators or None, ["+".join(overlays)] if overlays else []
+    )
     mediators = list(dict.fromkeys(args.mediators or scenario.default_mediators))
-    scenario = scenario.with_mediators(mediators)
     if args.params and args.params_file:
         raise UserError("give --param or --params-file, not both")
     if args.params:
@@ -133,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         mediators=mediators,
         runs_per_point=args.runs,
-        overlays=overlay_names(args.variants),
+        overlays=overlays,
         overrides=overrides,
     )
     n_points = int(design.unique_points()[0].shape[0])
@@ -144,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     run_sensitivity(
-        args.scenario,
+        scenario,
         design,
         out=args.out,
         **execution_options(args),

@@ -37,7 +37,7 @@ KIND = "uncertainty"
 def parse_range(text: str, scenario: Scenario) -> tuple[str, float, float]:
     """``KEY=LOW:HIGH`` from ``--vary``, checked against the parameter's declared range."""
     from sim.experiments.params import parse_number
-    from sim.sensitivity import make_param
+    from sim.experiments.sensitivity_params import make_param
 
     key, sep, spec = text.partition("=")
     parts = spec.split(":")
