@@ -191,7 +191,7 @@ class BatchTiming:
 def timed_engine() -> Iterator[dict[str, float]]:
     """Time the model, the outcome tables, chunk writing and assembly inside `run_batch`
     (in this process: the parent's writing and assembly, and the model when workers=1)."""
-    import sim.batch.engine as engine
+    import sim.batch.chunk as engine  # where the chunk tables are made
     import sim.model as model
     from sim.batch.store import BatchStore
 

@@ -22,6 +22,7 @@ from sim.batch import (
     chunk_bounds,
     chunk_seed,
     engine,
+    executors,
     expand_variants,
     run_batch,
 )
@@ -234,7 +235,7 @@ def test_bad_input_is_refused_before_anything_is_written(
 
 
 def test_unreachable_dask_scheduler_is_refused(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(engine, "DASK_CONNECT_TIMEOUT_S", 0.5)
+    monkeypatch.setattr(executors, "DASK_CONNECT_TIMEOUT_S", 0.5)
     out = tmp_path / "b"
     with pytest.raises(UserError, match="cannot reach the Dask scheduler"):
         small_batch(out, dask="tcp://127.0.0.1:9", workers=None)

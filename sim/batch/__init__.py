@@ -6,7 +6,10 @@
 
 from __future__ import annotations
 
-from sim.batch.engine import BatchFailed, BatchResult, InlineExecutor, run_batch, simulate_chunk
+from sim.batch.chunk import simulate_chunk
+from sim.batch.engine import BatchResult, run_batch
+from sim.batch.errors import BatchFailed
+from sim.batch.executors import InlineExecutor
 from sim.batch.seeding import DEFAULT_CHUNK_SIZE, chunk_bounds, chunk_seed
 from sim.batch.variants import VariantSpec, expand_variants, load_for_batch
 

@@ -35,6 +35,9 @@ DESIGN_POINT = "point"
 DESIGN_PREFIX = "design."
 """Prefix of the runs.parquet columns holding each run's design values."""
 
+POSTERIOR_PREFIX = "posterior."
+"""Prefix of the runs.parquet columns that hold parameters drawn from a posterior."""
+
 
 @dataclass(frozen=True, eq=False)
 class ParameterDesign:

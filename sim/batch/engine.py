@@ -10,29 +10,36 @@ docs/batch.md for the user's view and `sim.batch.seeding` for the seeding rule.
 from __future__ import annotations
 
 import concurrent.futures as cf
-import os
-import re
-import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.batch import limits
-from sim.batch.design import DESIGN_POINT, ParameterDesign, check_design
+from sim.batch.design import DESIGN_POINT, POSTERIOR_PREFIX, ParameterDesign, check_design
+from sim.batch.errors import BatchFailed
+from sim.batch.execute import _execute
+from sim.batch.executors import (
+    _executor_or_given,
+    default_workers,
+)
+from sim.batch.manifest import (
+    _RESUME_KEYS,
+    _check_resumable,
+    _describe_call,
+    _manifest,
+    _now,
+    _posterior_entry,
+)
 from sim.batch.record import ChunkRecord, fingerprint, results_folder
 from sim.batch.seeding import DEFAULT_CHUNK_SIZE
 from sim.batch.store import (
     BatchStore,
     ChunkId,
     ChunkMismatch,
-    outcomes_table,
     runs_schema,
-    spells_table,
 )
 from sim.batch.variants import (
     VariantSpec,
@@ -49,230 +56,6 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from sim.calibration import Posterior
-
-_DASK_ADDRESS = re.compile(
-    r"(?:(?:tcp|tls|ws|wss|ucx)://)?(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+):"
-    r"(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
-)
-DASK_CONNECT_TIMEOUT_S = 5.0
-"""How long `--dask ADDRESS` waits for the scheduler before giving up (exit 2)."""
-
-_VERSIONED = ("ceasefire-sim", "numpy", "mesa", "pyarrow", "pandas", "dask", "distributed", "tqdm")
-
-
-POSTERIOR_PREFIX = "posterior."
-"""Prefix of the runs.parquet columns that hold parameters drawn from a posterior."""
-
-
-class BatchFailed(RuntimeError):
-    """A chunk failed (a worker died, a cluster went away): finished chunks are kept.
-
-    The message says how to resume.
-    """
-
-
-# --------------------------------------------------------------------------- the unit of work
-
-
-def simulate_chunk(
-    scenario: Scenario,
-    mediator: str,
-    batch_seed: int,
-    index: int,
-    start: int,
-    stop: int,
-    posterior: Posterior | None = None,
-    design: ParameterDesign | None = None,
-) -> tuple[pa.Table, pa.Table]:
-    """Simulate runs ``[start, stop)`` of one variant: chunk `index` of the batch.
-
-    This is what workers execute. Its result depends on its arguments only: each run's
-    random numbers are keyed by the batch seed and the run's index (`sim.rules.rng`),
-    whoever runs it and however the runs are split into chunks. With a posterior, each
-    run's parameters are drawn from it with a stream of its own per chunk
-    (`posterior_seed`), the same for every variant, so paired runs share them. With a
-    design, run r simulates point ``r // R`` with the luck of replicate ``r % R``
-    (`sim.batch.design`).
-
-    Returns:
-        The chunk's outcomes as an Arrow table (columns: `sim.outcomes`), plus one
-        `posterior.<key>` column per drawn parameter; and its truces, one row each
-        (`sim.outcomes.spell_columns`).
-    """
-    from sim.model import simulate_with_spells
-    from sim.outcomes import scenario_columns, spell_columns
-
-    world_params = None
-    drawn = None
-    psets = luck = None
-    if design is not None:  # the chunk's points as parameter sets, luck keyed by replicate
-        part = design.chunk(start, stop)
-        world_params, psets, luck = part.sets, part.psets, part.luck
-        drawn = part.columns(design)
-    elif posterior is not None:
-        from sim.calibration import posterior_seed
-
-        world_params = posterior.draw(stop - start, posterior_seed(batch_seed, index))
-        drawn = {f"{POSTERIOR_PREFIX}{k}": v for k, v in world_params.items()}
-    outcomes, spells = simulate_with_spells(
-        scenario,
-        mediator,
-        stop - start,
-        batch_seed,
-        first_run=start,
-        world_params=world_params,
-        psets=psets,
-        luck=luck,
-    )
-    return (
-        outcomes_table(outcomes, scenario_columns(scenario), start, drawn),
-        spells_table(spells, spell_columns(scenario.party_keys)),
-    )
-
-
-# --------------------------------------------------------------------------- executors
-
-
-class InlineExecutor(cf.Executor):
-    """Runs each task in the calling process, at submit: the ``workers=1`` executor.
-
-    No pool, no pickling: the simplest way to run a batch and the reference the
-    parallel executors must match.
-    """
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future:
-        future: cf.Future = cf.Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except Exception as error:  # reported through the future, like a pool would
-            future.set_exception(error)
-        return future
-
-
-def default_workers() -> int:
-    """All cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-def connect_dask(address: str, *, timeout: float | None = None) -> Any:
-    """A `dask.distributed.Client` for `address`, or a UserError if it cannot be reached.
-
-    Args:
-        address: the scheduler's address, e.g. ``tcp://10.0.0.5:8786``.
-        timeout: seconds to wait (default: `DASK_CONNECT_TIMEOUT_S`).
-    """
-    timeout = DASK_CONNECT_TIMEOUT_S if timeout is None else timeout
-    # Checked here, not by Client: a Client made with a malformed address fails half-built
-    # and its __del__ then stalls 10 s and prints a traceback at exit.
-    if not _DASK_ADDRESS.fullmatch(address):
-        raise UserError(
-            f"--dask: expected a scheduler address such as tcp://host:8786 (scheme tcp, tls, "
-            f"ws or wss, a host and a port), or 'local', got {address!r}"
-        )
-    try:
-        from dask.distributed import Client
-    except ImportError:
-        raise UserError("--dask needs dask.distributed: pip install 'dask[distributed]'") from None
-    try:
-        return Client(address, timeout=timeout, set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as error:
-        raise UserError(
-            f"cannot reach the Dask scheduler at '{address}' within {timeout:g} s "
-            f"({type(error).__name__}: {error}); expected a running scheduler address such "
-            "as tcp://host:8786, or 'local'"
-        ) from None
-
-
-@contextmanager
-def open_executor(workers: int, dask: str | None = None) -> Iterator[tuple[cf.Executor, int, str]]:
-    """The executor the options ask for, with its number of parallel slots and a description.
-
-    Args:
-        workers: local worker processes (1: run in this process, no pool); with
-            ``dask="local"``, the number of LocalCluster workers.
-        dask: None (local processes), ``"local"`` (start a LocalCluster on 127.0.0.1)
-            or a scheduler address (``tcp://host:port``).
-
-    Raises:
-        UserError: if the Dask scheduler cannot be reached (before anything is written).
-    """
-    if dask is None:
-        if workers == 1:
-            yield InlineExecutor(), 1, "in-process"
-            return
-        import multiprocessing
-
-        # forkserver: workers start from a clean process, not a copy of a parent that may
-        # hold threads (a progress bar, a Dask client) -- fork with threads can deadlock.
-        # As with any multiprocessing code, a script calling run_batch must do so under
-        # `if __name__ == "__main__":` (the workers import the main module).
-        if "forkserver" in multiprocessing.get_all_start_methods():
-            context = multiprocessing.get_context("forkserver")
-            # Workers fork from a server that has already imported the model: fast start.
-            context.set_forkserver_preload(["sim.batch.engine", "sim.model"])
-        else:
-            context = multiprocessing.get_context()
-        from sim.batch.watchdog import init_worker, start_time
-
-        pool = cf.ProcessPoolExecutor(
-            workers,
-            mp_context=context,
-            initializer=init_worker,
-            initargs=(os.getpid(), start_time(os.getpid())),
-        )
-        try:
-            yield pool, workers, f"process pool ({workers} workers)"
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-        return
-    if dask == "local":
-        from dask.distributed import Client, LocalCluster
-
-        cluster = LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            host="127.0.0.1",
-            dashboard_address=None,
-            processes=True,
-        )
-        client = Client(cluster, set_as_default=False)
-        try:
-            yield client.get_executor(), workers, f"dask LocalCluster ({workers} workers)"
-        finally:
-            client.close()
-            cluster.close()
-        return
-    client = connect_dask(dask)
-    try:
-        slots = max(1, sum(client.nthreads().values()))
-        with _quiet_dask_logs():
-            yield client.get_executor(), slots, f"dask {dask} ({slots} threads)"
-    finally:
-        with _quiet_dask_logs():
-            client.close(timeout=DASK_CONNECT_TIMEOUT_S)
-
-
-@contextmanager
-def _quiet_dask_logs() -> Iterator[None]:
-    """Keep distributed's logged tracebacks (a scheduler that went away, reconnect attempts)
-    off the terminal: the batch ends with one line that says how to resume."""
-    import logging
-
-    # distributed's configuration gives some child loggers levels of their own.
-    names = ["distributed"] + [
-        name for name in logging.root.manager.loggerDict if name.startswith("distributed.")
-    ]
-    levels = {name: logging.getLogger(name).level for name in names}
-    for name in names:
-        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
-    try:
-        yield
-    finally:
-        for name, level in levels.items():
-            logging.getLogger(name).setLevel(level)
 
 
 # --------------------------------------------------------------------------- the plan
@@ -348,26 +131,6 @@ class BatchResult:
         return self.frame
 
 
-def _versions() -> dict[str, str]:
-    from importlib import metadata
-
-    import sim
-
-    versions = {"sim": sim.__version__, "python": sys.version.split()[0]}
-    for name in _VERSIONED:
-        with suppress(metadata.PackageNotFoundError):
-            versions[name] = metadata.version(name)
-    return versions
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _source_entry(source: Any) -> dict[str, str]:
-    return {"path": source.path, "sha256": source.sha256, "text": source.text}
-
-
 def _plan_variants(
     scenario: Scenario,
     mediators: Sequence[str] | None,
@@ -398,117 +161,6 @@ def _override_keys(global_keys: Sequence[str], planned: Sequence[_Variant]) -> l
     for variant in planned:
         keys.extend(k for k in variant.scenario.overrides if k not in keys)
     return keys
-
-
-def _manifest(
-    *,
-    scenario_path: Path,
-    base: Scenario,
-    planned: Sequence[_Variant],
-    overrides: Mapping[str, Any],
-    seed: int,
-    runs: int,
-    chunk_size: int,
-    n_chunks: int,
-    command: str,
-) -> dict[str, Any]:
-    mediator_files: dict[str, dict[str, str]] = {}
-    variant_files: dict[str, dict[str, str]] = {}
-    for variant in planned:
-        for name, mediator in sorted(variant.scenario.mediators.items()):
-            if mediator.source is not None:
-                mediator_files.setdefault(name, _source_entry(mediator.source))
-        for source in variant.scenario.variants:
-            variant_files.setdefault(Path(source.path).stem, _source_entry(source))
-    return {
-        "kind": "batch",
-        "scenario": {
-            "path": str(scenario_path),
-            "name": base.name,
-            "sha256": base.source.sha256,
-            "text": base.source.text,
-        },
-        "mediators": mediator_files,
-        "variant_files": variant_files,
-        "variants": [{**v.spec.as_dict(), "starts_with": v.mediator} for v in planned],
-        "overrides": dict(base.overrides),
-        "seed": seed,
-        "runs_per_variant": runs,
-        "chunk_size": chunk_size,
-        "n_chunks": n_chunks,
-        "runs_total": runs * len(planned),
-        "horizon_h": base.horizon_h,
-        "parties": [
-            {"key": p.key, "label": p.label, "side": p.side, "signatory": p.signatory}
-            for p in base.parties
-        ],
-        "terms": [
-            {"key": t.key, "label": t.label, "controller": t.controller, "delivery": t.delivery}
-            for t in base.terms
-        ],
-        "seeding": (
-            "run i of every variant: counter-based draws keyed by "
-            "SeedSequence(seed).generate_state(2) and i (sim.rules.rng); "
-            "posterior draws: chunk k of every variant, SeedSequence(seed, spawn_key=(k, 1))"
-        ),
-        "versions": _versions(),
-        "command": command,
-        "started": _now(),
-        "finished": None,
-        "complete": False,
-    }
-
-
-# What must match for --resume to continue a batch: everything that decides the results.
-_RESUME_KEYS = ("variants", "overrides", "seed", "runs_per_variant", "chunk_size", "seeding")
-
-
-def _check_resumable(old: Mapping[str, Any], new: Mapping[str, Any], out: Path) -> None:
-    def hashes(manifest: Mapping[str, Any], key: str) -> dict[str, str]:
-        return {name: entry.get("sha256") for name, entry in manifest.get(key, {}).items()}
-
-    differences = []
-    if old.get("kind") != "batch":
-        differences.append("it is not a batch manifest")
-    if old.get("scenario", {}).get("sha256") != new["scenario"]["sha256"]:
-        differences.append("the scenario file changed")
-    if hashes(old, "mediators") != hashes(new, "mediators"):
-        differences.append("the mediator files changed")
-    if hashes(old, "variant_files") != hashes(new, "variant_files"):
-        differences.append("the variant files changed")
-    for key in _RESUME_KEYS:
-        if old.get(key) != new[key]:
-            differences.append(f"{key} was {old.get(key)!r}, now {new[key]!r}")
-    if (old.get("posterior") or {}).get("sha256") != (new.get("posterior") or {}).get("sha256"):
-        differences.append("the posterior file changed")
-    if (old.get("design") or {}).get("sha256") != (new.get("design") or {}).get("sha256"):
-        differences.append("the parameter design changed")
-    if old.get("versions", {}).get("sim") != new["versions"]["sim"]:
-        differences.append(
-            f"sim version was {old.get('versions', {}).get('sim')}, now {new['versions']['sim']}"
-        )
-    if differences:
-        raise UserError(
-            "cannot resume: this batch was started with other settings ("
-            + "; ".join(differences)
-            + "); resume with the original command, or start a new batch in an empty folder",
-            file=str(out / "manifest.json"),
-        )
-
-
-def _posterior_entry(path: str | Path | None, posterior: Posterior | None) -> dict | None:
-    """The manifest's record of the posterior runs drew their parameters from."""
-    if path is None or posterior is None:
-        return None
-    import hashlib
-
-    return {
-        "path": str(path),
-        "sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest(),
-        "keys": posterior.keys,
-        "draws": len(posterior.samples),
-        "columns": [f"{POSTERIOR_PREFIX}{k}" for k in posterior.keys],
-    }
 
 
 def _constant_columns(
@@ -547,11 +199,6 @@ def _runs_of(runs: int | None, design: ParameterDesign | None, posterior: Any) -
             f"has {design.runs} runs per variant, not {runs}"
         )
     return design.runs
-
-
-def _describe_call(**kwargs: Any) -> str:
-    args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
-    return f"sim.run_batch({args})"
 
 
 # --------------------------------------------------------------------------- run_batch
@@ -836,129 +483,7 @@ def _flush_or_fail(record: ChunkRecord, hint: str) -> None:
         ) from None
 
 
-@contextmanager
-def _executor_or_given(
-    executor: cf.Executor | None, workers: int, dask: str | None
-) -> Iterator[tuple[cf.Executor, int, str]]:
-    if executor is None:
-        with open_executor(workers, dask) as opened:
-            yield opened
-        return
-    slots = getattr(executor, "_max_workers", None) or workers
-    yield executor, int(slots), type(executor).__name__
-
-
 def _resume_hint(command: str, out: Path) -> str:
     if command.startswith("sim.run_batch("):
         return f"call run_batch again with resume=True (folder {out})"
     return command if "--resume" in command.split() else f"{command} --resume"
-
-
-def _execute(
-    executor: cf.Executor,
-    slots: int,
-    tasks: Iterator[_Task],
-    store: BatchStore,
-    seed: int,
-    total_runs: int,
-    *,
-    progress: bool,
-    resume_hint: str,
-    posterior: Posterior | None = None,
-    design: ParameterDesign | None = None,
-    record: ChunkRecord,
-) -> tuple[int, int]:
-    """Run the tasks not already done on `executor`, writing each chunk as it completes.
-
-    Tasks are taken from the (lazy) plan only as slots free up, and a chunk already
-    on disk is kept only if `record` trusts it (its hash and identity match). At
-    most ``2 * slots`` chunks are in flight, so memory stays bounded: a worker is
-    never idle waiting for the parent, and finished chunks never pile up.
-
-    Returns:
-        Chunks and runs simulated by this call.
-    """
-    from tqdm import tqdm
-
-    in_flight: dict[cf.Future, _Task] = {}
-    limit = max(2, 2 * slots)
-    show = progress and sys.stderr.isatty()
-    bar = tqdm(
-        total=total_runs,
-        unit="run",
-        unit_scale=True,
-        smoothing=0.05,
-        desc="batch",
-        file=sys.stderr,
-        disable=not show,
-        dynamic_ncols=True,
-    )
-    failure: BaseException | None = None
-    ran = [0, 0]
-    pending = iter(tasks)
-    try:
-        while True:
-            while failure is None and len(in_flight) < limit:
-                task = next(pending, None)
-                if task is None:
-                    break
-                if record.trusted(task):
-                    bar.update(task.rows)
-                    continue
-                v = task.variant
-                future = executor.submit(
-                    simulate_chunk,
-                    v.scenario,
-                    v.spec.mediator,
-                    seed,
-                    task.index,
-                    task.start,
-                    task.stop,
-                    posterior,
-                    design,
-                )
-                in_flight[future] = task
-            if not in_flight:
-                break
-            done, _ = cf.wait(in_flight, return_when=cf.FIRST_COMPLETED)
-            for future in done:
-                task = in_flight.pop(future)
-                try:
-                    table = future.result()
-                    sha256 = store.write_chunk(task.variant.spec.slug, task.chunk_id, table)
-                except Exception as error:  # keep going until in-flight chunks are saved
-                    failure = failure or error
-                    continue
-                record.add(task, sha256)
-                ran[0] += 1
-                ran[1] += task.rows
-                bar.update(task.rows)
-    except KeyboardInterrupt:
-        for future in in_flight:
-            future.cancel()
-        bar.close()
-        print(
-            f"\ninterrupted: finished chunks are kept in {store.root}; to finish the batch "
-            f"run: {resume_hint}",
-            file=sys.stderr,
-        )
-        raise
-    bar.close()
-    if failure is not None:
-        if isinstance(failure, BrokenProcessPool):
-            resume_hint += (
-                " (a worker process died; if run_batch was called from a script, the call "
-                "must be under `if __name__ == '__main__':`)"
-            )
-        if isinstance(failure, OutputError):
-            what = str(failure)
-        elif type(failure).__name__ == "CancelledError":  # Dask dropped the task
-            what = "the Dask scheduler stopped or dropped the work (CancelledError)"
-        else:
-            what = f"a chunk failed ({type(failure).__name__}: {failure})"
-
-        raise BatchFailed(
-            f"{what}; finished chunks are kept in {store.root}; to finish the batch run: "
-            f"{resume_hint}"
-        ) from failure
-    return ran[0], ran[1]

@@ -264,7 +264,7 @@ def run_abc(
     results: list[dict[str, np.ndarray]] = [{}] * len(tasks)
     # The batch engine's executors: in-process for one worker, else a forkserver pool
     # (fork from a parent holding threads can deadlock).
-    from sim.batch.engine import open_executor
+    from sim.batch.executors import open_executor
 
     with open_executor(workers) as (pool, _slots, _description):
         futures = {pool.submit(score_chunk, *task): i for i, task in enumerate(tasks)}
