@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from sim.batch.design import ParameterDesign
-    from sim.calibration import Posterior
+    from sim.batch.posterior import Posterior
     from sim.scenario import Scenario
 
 
@@ -54,7 +54,7 @@ def simulate_chunk(
         world_params, psets, luck = part.sets, part.psets, part.luck
         drawn = part.columns(design)
     elif posterior is not None:
-        from sim.calibration import posterior_seed
+        from sim.batch.posterior import posterior_seed
 
         world_params = posterior.draw(stop - start, posterior_seed(batch_seed, index))
         drawn = {f"{POSTERIOR_PREFIX}{k}": v for k, v in world_params.items()}

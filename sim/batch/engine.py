@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
-    from sim.calibration import Posterior
+    from sim.batch.posterior import Posterior
 
 
 # --------------------------------------------------------------------------- the plan
@@ -298,7 +298,7 @@ def run_batch(
     base, planned = _plan_variants(scenario, mediators, variants, overrides)
     drawn_from = None
     if posterior is not None:
-        from sim.calibration import load_posterior
+        from sim.batch.posterior import load_posterior
 
         drawn_from = load_posterior(posterior, base)  # refuses another scenario's posterior
     n_chunks = -(-runs // chunk_size)

@@ -15,9 +15,9 @@ from sim.results.writer import OutputError
 if TYPE_CHECKING:
     from sim.batch.design import ParameterDesign
     from sim.batch.engine import _Task
+    from sim.batch.posterior import Posterior
     from sim.batch.record import ChunkRecord
     from sim.batch.store import BatchStore
-    from sim.calibration import Posterior
 
 
 def _execute(

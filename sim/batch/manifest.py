@@ -14,7 +14,7 @@ from sim.batch.design import POSTERIOR_PREFIX
 from sim.errors import UserError
 
 if TYPE_CHECKING:
-    from sim.calibration import Posterior
+    from sim.batch.posterior import Posterior
     from sim.scenario import Scenario
 
 _VERSIONED = ("ceasefire-sim", "numpy", "mesa", "pyarrow", "pandas", "dask", "distributed", "tqdm")

@@ -10,7 +10,7 @@ the number of workers, the executor or the chunk size, and run `i` of every
 variant meets the same luck (common random numbers, as in the EMA Workbench).
 
 Only posterior draws (`--posterior`) are still made per chunk, from
-`SeedSequence(entropy=batch_seed, spawn_key=(k, 1))` (`sim.calibration.posterior_seed`),
+`SeedSequence(entropy=batch_seed, spawn_key=(k, 1))` (`sim.batch.posterior.posterior_seed`),
 the same for every variant; with a posterior the chunk size is part of the design.
 `chunk_seed(s, k)` (the spawn key the k-th child of `SeedSequence(s)` would get)
 is the base of that stream.

@@ -100,7 +100,7 @@ def posterior_design(
     import numpy as np
 
     from sim.batch.design import ParameterDesign
-    from sim.calibration import load_posterior
+    from sim.batch.posterior import load_posterior
 
     _check_sizes(draws, replicates)
     drawn = load_posterior(posterior, scenario).draw(draws, np.random.SeedSequence([seed, 8]))
