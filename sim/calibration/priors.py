@@ -33,7 +33,6 @@ many-worlds model takes per-world values for every one of them
 
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -330,17 +329,12 @@ def load_priors(path: str | Path, scenario: Scenario) -> CalibrationSpec:
         UserError: naming the file and key, for any problem, before any simulation.
     """
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise UserError("priors file not found", file=str(path)) from None
-    except OSError as error:
-        raise UserError(f"cannot read: {error.strerror}", file=str(path)) from None
-    file = str(path)
-    from sim.safe_input import decode_utf8, parse_toml
+    from sim.safe_input import parse_toml
+    from sim.scenario import SourceFile
 
-    text = decode_utf8(raw, file)
-    data = parse_toml(text, file)
+    source = SourceFile.read(path)
+    file = source.path
+    data = parse_toml(source.text, file)
     unknown = sorted(set(data) - {"calibration", "facts", "priors"})
     if unknown:
         raise UserError(
@@ -388,7 +382,7 @@ def load_priors(path: str | Path, scenario: Scenario) -> CalibrationSpec:
         first_violation_by_h=within,
         scenario_name=scenario.name,
         path=file,
-        text=text,
-        sha256=hashlib.sha256(raw).hexdigest(),
+        text=source.text,
+        sha256=source.sha256,
         notes={"window_h": window_note, "first_violation_by_h": within_note},
     )

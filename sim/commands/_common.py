@@ -285,3 +285,39 @@ def run_uncertainty_for(args: argparse.Namespace, directory: str | Path) -> Any:
         progress=not getattr(args, "quiet", False),
         command=command_line(args) + " (uncertainty)",
     )
+
+
+def add_batch_arguments(
+    parser: argparse.ArgumentParser, *, runs_default: int, runs_help: str, runs_flag: str = "--runs"
+) -> None:
+    """Options shared by `sweep` and `sensitivity`: mediators, runs, overlays, execution."""
+    parser.add_argument(
+        "--mediator",
+        dest="mediators",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="mediator to compare: a name (any case) or a file path (repeatable; default: "
+        "the scenario's scenario.mediators)",
+    )
+    parser.add_argument(
+        runs_flag,
+        dest="runs",
+        type=int,
+        default=runs_default,
+        metavar="N",
+        help=f"{runs_help} (default: {runs_default:,})",
+    )
+    add_override_arguments(parser)
+    add_execution_arguments(parser, out_help="results folder")
+
+
+def print_design_result(args: argparse.Namespace, analysis: Any, figures: list[Path]) -> None:
+    """A design's analysis as JSON (``--json``) or tables, and where its figures went."""
+    if args.json:
+        import json
+
+        print(json.dumps(analysis.to_dict(), indent=2))
+    else:
+        print(analysis.format_table())
+        print(f"\nFigures written to {Path(args.out) / 'figures'} ({len(figures)} files).")

@@ -6,12 +6,13 @@ import argparse
 import sys
 
 from sim.commands._common import (
+    add_batch_arguments,
     add_scenario_argument,
     execution_options,
     overlay_names,
     parse_overrides,
+    print_design_result,
 )
-from sim.commands.sweep import add_batch_arguments
 
 DESCRIPTION = """\
 Which parameters matter? Draw a design with SALib (Morris trajectories or a
@@ -92,7 +93,6 @@ def run(args: argparse.Namespace) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    from pathlib import Path
 
     from sim.batch import load_for_batch
     from sim.errors import UserError
@@ -151,12 +151,5 @@ def run(args: argparse.Namespace) -> int:
     )
     analysis = analyse_sensitivity(args.out)
     write_results(analysis)
-    paths = write_sensitivity_figures(analysis)
-    if args.json:
-        import json
-
-        print(json.dumps(analysis.to_dict(), indent=2))
-    else:
-        print(analysis.format_table())
-        print(f"\nFigures written to {Path(args.out) / 'figures'} ({len(paths)} files).")
+    print_design_result(args, analysis, write_sensitivity_figures(analysis))
     return 0

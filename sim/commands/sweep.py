@@ -6,18 +6,18 @@ import argparse
 import sys
 
 from sim.commands._common import (
-    add_execution_arguments,
-    add_override_arguments,
+    add_batch_arguments,
     add_scenario_argument,
     execution_options,
     overlay_names,
     parse_overrides,
+    print_design_result,
 )
 
 DESCRIPTION = """\
 Simulate every point of a grid over one or more parameters under every
-mediator, as one batch with common random numbers (run i of every point and
-mediator shares its seeds, so differences between points come from the
+mediator, as one batch with common random numbers (replicate i of every point and
+mediator meets the same luck, so differences between points come from the
 parameter, not from noise). Then print, per mediator and point, the Kaplan-
 Meier share of runs holding the whole truce and the median time to collapse
 (with 95% intervals; 'not reached' when more than half the runs hold), and
@@ -56,37 +56,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def add_batch_arguments(
-    parser: argparse.ArgumentParser, *, runs_default: int, runs_help: str, runs_flag: str = "--runs"
-) -> None:
-    """Options shared by `sweep` and `sensitivity`: mediators, runs, overlays, execution."""
-    parser.add_argument(
-        "--mediator",
-        dest="mediators",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="mediator to compare: a name (any case) or a file path (repeatable; default: "
-        "the scenario's scenario.mediators)",
-    )
-    parser.add_argument(
-        runs_flag,
-        dest="runs",
-        type=int,
-        default=runs_default,
-        metavar="N",
-        help=f"{runs_help} (default: {runs_default:,})",
-    )
-    add_override_arguments(parser)
-    add_execution_arguments(parser, out_help="results folder")
-
-
 def run(args: argparse.Namespace) -> int:
     """Plan, run, analyse and plot the sweep; exit status 2 on bad input."""
     import matplotlib
 
     matplotlib.use("Agg")
-    from pathlib import Path
 
     from sim.batch import load_for_batch
     from sim.experiments.sweep import plan_sweep, run_sweep
@@ -119,12 +93,5 @@ def run(args: argparse.Namespace) -> int:
         **execution_options(args),
     )
     analysis = analyse_sweep(args.out)
-    paths = write_sweep_figures(analysis)
-    if args.json:
-        import json
-
-        print(json.dumps(analysis.to_dict(), indent=2))
-    else:
-        print(analysis.format_table())
-        print(f"\nFigures written to {Path(args.out) / 'figures'} ({len(paths)} files).")
+    print_design_result(args, analysis, write_sweep_figures(analysis))
     return 0

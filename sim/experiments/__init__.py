@@ -33,12 +33,25 @@ if TYPE_CHECKING:  # the command line imports this package at --help: keep it li
 
 @dataclass(frozen=True)
 class Experiment:
-    """A kind of experiment: a design maker and the analysis of its batch."""
+    """A kind of experiment: a design maker and the analysis of its batch.
+
+    Attributes:
+        name: what the experiment is called (``sweep``, ``sensitivity``, ...).
+        summary: one line on what it answers.
+        design: ``design(scenario, **options) -> ParameterDesign``.
+        analysis: ``"module:function"`` of ``analyse(directory)``, imported when used
+            (an analysis pulls in pandas, lifelines and SALib; a design does not).
+    """
 
     name: str
     summary: str
     design: Callable[..., ParameterDesign]
-    analyse: Callable[[str | Path], Any]
+    analysis: str
+
+    def analyse(self, directory: str | Path) -> Any:
+        """The analysis of a batch folder this experiment made."""
+        module, _, function = self.analysis.partition(":")
+        return getattr(importlib.import_module(module), function)(directory)
 
 
 def experiments() -> dict[str, Experiment]:

@@ -322,23 +322,19 @@ def run_sensitivity(
     design: Design,
     *,
     out: str | Path,
-    workers: int | None = None,
-    dask: str | None = None,
-    chunk_size: int | None = None,
-    resume: bool = False,
-    progress: bool = True,
-    command: str | None = None,
+    **execution: Any,
 ) -> BatchResult:
     """Run the distinct design points under every mediator as one batch; save the design.
 
     The design files are written when the batch is complete (the engine wants an
     empty folder to start); a resumed run redraws the same design from the same
-    seed and the engine refuses to resume if any point differs.
+    seed and the engine refuses to resume if any point differs. `execution`: as
+    `sim.batch.run_batch` (workers, dask, chunk_size, resume, progress, command).
     """
     from sim.batch import run_batch
 
     out = Path(out)
-    if resume and (out / DESIGN_FILE).exists():
+    if execution.get("resume") and (out / DESIGN_FILE).exists():
         stored = load_design(out)
         if stored.sha256 != design.sha256:
             raise UserError(
@@ -353,12 +349,7 @@ def run_sensitivity(
         design=design.batch_design(),
         seed=design.seed,
         out=out,
-        chunk_size=chunk_size,
-        workers=workers,
-        dask=dask,
-        resume=resume,
-        progress=progress,
-        command=command,
+        **execution,
     )
     design.save(out)
     return result
@@ -470,15 +461,9 @@ def _design(scenario: Scenario, **options: Any) -> ParameterDesign:
     return make_design(**options).batch_design()
 
 
-def _analyse(directory: str | Path) -> Any:
-    from sim.experiments.sensitivity_analysis import analyse_sensitivity
-
-    return analyse_sensitivity(directory)
-
-
 EXPERIMENT = Experiment(
     name="sensitivity",
     summary="Morris screening or Sobol' indices over sampled parameters (SALib), per mediator",
     design=_design,
-    analyse=_analyse,
+    analysis="sim.experiments.sensitivity_analysis:analyse_sensitivity",
 )

@@ -53,18 +53,18 @@ def make_param(
     return SensitivityParam(key, float(low), float(high), param.kind, reason)
 
 
-def parse_param(text: str, scenario: Scenario) -> SensitivityParam:
-    """Parse ``KEY=LOW:HIGH`` from the command line and validate it."""
+def parse_param(text: str, scenario: Scenario, *, option: str = "--param") -> SensitivityParam:
+    """Parse ``KEY=LOW:HIGH`` from the command line (`option`) and validate it."""
     key, sep, spec = text.partition("=")
     parts = spec.split(":")
     if not sep or not key.strip() or len(parts) != 2:
         raise UserError(
-            "--param: expected KEY=LOW:HIGH (for example actors.militia.spoiling=1:3), "
+            f"{option}: expected KEY=LOW:HIGH (for example actors.militia.spoiling=1:3), "
             f"got '{text}'"
         )
-    low = parse_number(parts[0], "LOW", "--param")
-    high = parse_number(parts[1], "HIGH", "--param")
-    return make_param(key.strip(), low, high, scenario, option="--param")
+    low = parse_number(parts[0], "LOW", option)
+    high = parse_number(parts[1], "HIGH", option)
+    return make_param(key.strip(), low, high, scenario, option=option)
 
 
 def load_default_params(
@@ -80,15 +80,11 @@ def load_default_params(
         from sim.scenario import load_scenario
 
         scenario = load_scenario()
-    from sim.safe_input import decode_utf8, parse_toml
+    from sim.safe_input import parse_toml
+    from sim.scenario import SourceFile
 
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise UserError("file not found", file=str(path)) from None
-    except OSError as error:
-        raise UserError(f"cannot read: {error.strerror}", file=str(path)) from None
-    data = parse_toml(decode_utf8(raw, str(path)), str(path))
+    source = SourceFile.read(path)
+    data = parse_toml(source.text, source.path)
     entries = data.get("param")
     if set(data) != {"param"} or not isinstance(entries, list) or not entries:
         raise UserError("expected one or more [[param]] tables and nothing else", file=str(path))

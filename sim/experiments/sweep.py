@@ -242,19 +242,15 @@ def run_sweep(
     runs: int,
     seed: int,
     out: str | Path,
-    workers: int | None = None,
-    dask: str | None = None,
-    chunk_size: int | None = None,
-    resume: bool = False,
-    progress: bool = True,
-    command: str | None = None,
+    **execution: Any,
 ) -> BatchResult:
     """Run the grid under every mediator as one batch (a parameter design) and write
     ``sweep.json``.
 
     The batch engine validates every variant and refuses a non-empty folder (unless
     resuming) before it writes anything; ``sweep.json`` is written once the batch
-    is complete.
+    is complete. `execution`: as `sim.batch.run_batch` (workers, dask, chunk_size,
+    resume, progress, command).
 
     Returns:
         The batch's `BatchResult`.
@@ -268,12 +264,7 @@ def run_sweep(
         design=plan.design(runs),
         seed=seed,
         out=out,
-        chunk_size=chunk_size,
-        workers=workers,
-        dask=dask,
-        resume=resume,
-        progress=progress,
-        command=command,
+        **execution,
     )
     write_sweep_file(Path(out), plan, plan.points(), result.manifest)
     return result
@@ -318,15 +309,9 @@ def _design(scenario: Scenario, *, grids: Sequence[str], runs: int, **plan: Any)
     return plan_sweep(scenario, grids, **plan).design(runs)
 
 
-def _analyse(directory: str | Path) -> Any:
-    from sim.experiments.sweep_analysis import analyse_sweep
-
-    return analyse_sweep(directory)
-
-
 EXPERIMENT = Experiment(
     name="sweep",
     summary="a full factorial grid over parameters, per mediator (Kaplan-Meier per point)",
     design=_design,
-    analyse=_analyse,
+    analysis="sim.experiments.sweep_analysis:analyse_sweep",
 )

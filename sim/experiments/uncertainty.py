@@ -36,19 +36,9 @@ KIND = "uncertainty"
 
 def parse_range(text: str, scenario: Scenario) -> tuple[str, float, float]:
     """``KEY=LOW:HIGH`` from ``--vary``, checked against the parameter's declared range."""
-    from sim.experiments.params import parse_number
-    from sim.experiments.sensitivity_params import make_param
+    from sim.experiments.sensitivity_params import parse_param
 
-    key, sep, spec = text.partition("=")
-    parts = spec.split(":")
-    if not sep or not key.strip() or len(parts) != 2:
-        raise UserError(
-            "--vary: expected KEY=LOW:HIGH (for example mediators.turkey.leverage.militia=0:0.3),"
-            f" got '{text}'"
-        )
-    low = parse_number(parts[0], "LOW", "--vary")
-    high = parse_number(parts[1], "HIGH", "--vary")
-    param = make_param(key.strip(), low, high, scenario, option="--vary")
+    param = parse_param(text, scenario, option="--vary")
     return param.key, param.low, param.high
 
 
@@ -133,15 +123,9 @@ def _check_sizes(draws: int, replicates: int) -> None:
         raise UserError(f"--runs-per-draw: expected an integer >= 10, got {replicates!r}")
 
 
-def _analyse(directory: str | Path):
-    from sim.experiments.uncertainty_analysis import analyse_uncertainty
-
-    return analyse_uncertainty(directory)
-
-
 EXPERIMENT = Experiment(
     name=KIND,
     summary="the mediators compared over parameter draws (posterior or declared ranges)",
     design=design,
-    analyse=_analyse,
+    analysis="sim.experiments.uncertainty_analysis:analyse_uncertainty",
 )

@@ -26,7 +26,6 @@ The same for the restricted mean survival time (hours, to the horizon).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -114,18 +113,14 @@ class UncertaintyAnalysis:
 def _read(directory: Path) -> tuple[dict[str, Any], Any]:
     import pyarrow.parquet as pq
 
-    manifest_path = directory / "manifest.json"
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise UserError(
-            f"cannot read the batch manifest ({error})", file=str(manifest_path)
-        ) from None
+    from sim.experiments.uncertainty_batch import read_manifest
+
+    manifest = read_manifest(directory)
     design = manifest.get("design") or {}
     if design.get("kind") != "uncertainty":
         raise UserError(
             "not an uncertainty batch (no design of kind 'uncertainty' in the manifest)",
-            file=str(manifest_path),
+            file=str(directory / "manifest.json"),
         )
     columns = ["variant", "run", "duration_h", "collapsed", DESIGN_POINT, *design["columns"]]
     table = pq.read_table(directory / "runs.parquet", columns=columns)

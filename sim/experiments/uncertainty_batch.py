@@ -17,17 +17,20 @@ from sim.errors import UserError
 UNCERTAINTY_DIR = "uncertainty"
 
 
+def read_manifest(directory: Path) -> dict[str, Any]:
+    """DIR/manifest.json, or one line saying why it cannot be read."""
+    path = directory / "manifest.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise UserError(f"cannot read the batch manifest ({error})", file=str(path)) from None
+
+
 def batch_scenario(directory: Path) -> tuple[Any, dict[str, Any]]:
     """The batch's scenario as it was run: its file, checked unchanged, with its overrides."""
     from sim.batch import load_for_batch
 
-    manifest_path = directory / "manifest.json"
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise UserError(
-            f"cannot read the batch manifest ({error})", file=str(manifest_path)
-        ) from None
+    manifest = read_manifest(directory)
     recorded = manifest.get("scenario") or {}
     mediators = [v["mediator"] for v in manifest.get("variants", [])]
     scenario = load_for_batch(recorded.get("path", ""), list(dict.fromkeys(mediators)))

@@ -12,7 +12,7 @@ from sim.scenario.mediators import load_mediator
 from sim.scenario.model import DEFAULT_SCENARIO, Mediator, ReadOnlyDict, Scenario, SourceFile
 from sim.scenario.overlays import apply_overlay
 from sim.scenario.overrides import apply_overrides
-from sim.scenario.parsing import _flatten, _parse_table, _parse_toml, _require_all
+from sim.scenario.parsing import _flatten, _parse_toml, parse_declared
 from sim.scenario.structure import _check_consistency, _read_parties, _read_sides, _read_terms
 from sim.schema import (
     SCENARIO_LISTS,
@@ -71,16 +71,14 @@ def load_scenario(
     term_keys = tuple(t.key for t in terms)
     declared = scenario_params(party_keys, term_keys)
     flat = _flatten(table)
-    parsed = _parse_table(
+    parsed = parse_declared(
         flat,
         file=source.path,
         params=declared,
         strings=SCENARIO_STRINGS,
         lists=SCENARIO_LISTS,
         strict=strict,
-    )
-    _require_all(
-        parsed, declared, file=source.path, optional=scenario_defaults(party_keys, term_keys)
+        optional=scenario_defaults(party_keys, term_keys),
     )
     for key in ("scenario.name",):
         if key not in parsed.strings:

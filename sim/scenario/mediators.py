@@ -9,7 +9,7 @@ from typing import Any
 from sim.errors import UserError
 from sim.resources import find_in_folder, looks_like_path
 from sim.scenario.model import Mediator, Party, ReadOnlyDict, SourceFile
-from sim.scenario.parsing import _flatten, _parse_table, _parse_toml, _require_all
+from sim.scenario.parsing import _flatten, _parse_toml, parse_declared
 from sim.schema import (
     MEDIATOR_LISTS,
     MEDIATOR_PARTY_PARAMS,
@@ -63,15 +63,15 @@ def load_mediator(
                 file=source.path,
                 key=key,
             )
-    parsed = _parse_table(
+    parsed = parse_declared(
         flat,
         file=source.path,
         params=declared,
         strings=MEDIATOR_STRINGS,
         lists=MEDIATOR_LISTS,
         strict=strict,
+        optional=mediator_defaults(keys),
     )
-    _require_all(parsed, declared, file=source.path, optional=mediator_defaults(keys))
     if parties is not None:
         for party in parties:
             if parsed.values[f"patron_pressure.{party.key}"] > 0 and party.patron is None:

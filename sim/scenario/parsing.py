@@ -139,3 +139,21 @@ def _require_all(
             parsed.values[key] = optional[key]
             continue
         raise UserError(f"missing; expected {param.expected()}", file=file, key=key)
+
+
+def parse_declared(
+    flat: Mapping[str, Any],
+    *,
+    file: str,
+    params: Mapping[str, Param],
+    strings: Any,
+    lists: Any,
+    strict: bool,
+    optional: Mapping[str, Any],
+) -> _Parsed:
+    """A file's flat table, typed and checked, with every required parameter present."""
+    parsed = _parse_table(
+        flat, file=file, params=params, strings=strings, lists=lists, strict=strict
+    )
+    _require_all(parsed, params, file=file, optional=optional)
+    return parsed

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sim.errors import UserError
@@ -86,6 +86,19 @@ def _take_string(
     return raw
 
 
+def _keyed_tables(
+    raw: dict[str, Any], section: str, kind: str, file: str
+) -> Iterator[tuple[str, str, dict[str, Any], str]]:
+    """Each `[section.<key>]` table, its key checked: (key, dotted name, table, label)."""
+    for key, table in raw.items():
+        where = f"{section}.{key}"
+        _check_key(key, kind=kind, file=file, where=where)
+        if not isinstance(table, dict):
+            raise UserError("expected a table", file=file, key=where)
+        label = _take_string(table, "label", file=file, where=where, required=False) or key
+        yield key, where, table, label
+
+
 def _read_parties(raw: Any, *, file: str) -> tuple[Party, ...]:
     """The `[actors.<key>]` tables: who fights, on which side, who signed, who restrains it."""
     if not isinstance(raw, dict) or not raw:
@@ -93,12 +106,7 @@ def _read_parties(raw: Any, *, file: str) -> tuple[Party, ...]:
             "missing; expected a table [actors.<party>] per party", file=file, key="actors"
         )
     parties = []
-    for key, table in raw.items():
-        where = f"actors.{key}"
-        _check_key(key, kind="party", file=file, where=where)
-        if not isinstance(table, dict):
-            raise UserError("expected a table", file=file, key=where)
-        label = _take_string(table, "label", file=file, where=where, required=False) or key
+    for key, where, table, label in _keyed_tables(raw, "actors", "party", file):
         side = _take_string(table, "side", file=file, where=where, required=True)
         patron = _take_string(table, "patron", file=file, where=where, required=False)
         signatory = table.pop("signatory", None)
@@ -130,12 +138,7 @@ def _read_terms(raw: Any, parties: tuple[Party, ...], *, file: str) -> tuple[Ter
         raise UserError("expected a table [terms.<term>] per term", file=file, key="terms")
     keys = tuple(p.key for p in parties)
     terms = []
-    for key, table in raw.items():
-        where = f"terms.{key}"
-        _check_key(key, kind="term", file=file, where=where)
-        if not isinstance(table, dict):
-            raise UserError("expected a table", file=file, key=where)
-        label = _take_string(table, "label", file=file, where=where, required=False) or key
+    for key, where, table, label in _keyed_tables(raw, "terms", "term", file):
         controller = _take_string(table, "controller", file=file, where=where, required=True)
         if controller not in keys:
             raise UserError(
