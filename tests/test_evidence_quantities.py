@@ -32,7 +32,7 @@ from sim.evidence.shared_abc import Target, case_distances, mid_ecdf
 
 @pytest.mark.parametrize(
     "hours,category",
-    [(0.0, 0), (0.5, 0), (1.0, 1), (2.99, 1), (13.0, 4), (45.0, 5), (335.9, 8), (630.0, 9)],
+    [(0.0, 0), (0.3, 0), (1.0, 0), (1.01, 1), (13.0, 4), (48.0, 5), (336.0, 8), (630.0, 9)],
 )
 def test_first_violation_bins(hours, category):
     assert fv_category(hours) == category

@@ -52,7 +52,8 @@ class ModelCase:
     Attributes:
         observed: the observed ending and time.
         first_violation_h: observed hours from the truce taking effect to its first
-            violation, capped at the scenario's horizon (None: not used).
+            violation, rounded up to the end of the model's step and capped at the
+            scenario's horizon (None: not used).
         n_truces: observed truces from this one on within the scenario's campaign
             (None: not used; see `model_case`).
         left_out: why an observed quantity is not used for this case.
@@ -99,13 +100,18 @@ def model_case(lib: LibraryCase, fixed_term: bool, observed: Outcome) -> ModelCa
     elif not (isinstance(n, int) and not isinstance(n, bool) and n >= 1):
         n = None
         left_out.append("number of truces: no n_truces_in_campaign in outcome.json")
+    if fv is not None:
+        # The model records a violation at the end of its step: align the observed hour
+        # so (a violation 0.3 h in is 1.0 h with hourly steps), and cap it at the horizon.
+        step = scenario.step_h
+        fv = min(max(step, math.ceil(float(fv) / step - 1e-9) * step), scenario.horizon_h)
     return ModelCase(
         lib.name,
         scenario,
         scenario.default_mediators[0],
         fixed_term,
         observed,
-        None if fv is None else min(float(fv), scenario.horizon_h),
+        fv,
         n,
         tuple(left_out),
     )

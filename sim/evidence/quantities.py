@@ -3,12 +3,15 @@
 Both quantities are scored like the ending: the log score ln p of the category that
 happened, p floored at `LOG_FLOOR` (0.001), higher is better.
 
-Time to first violation, in hours from the truce taking effect, in `FV_LABELS`: the bins
-[0, 1), [1, 3), [3, 6), [6, 12), [12, 24), [24, 48), [48, 96), [96, 168), [168, 336),
-[336, inf) hours, and "none": the truce ended (expired, collapsed by walkout) before
-336 h with no violation. A simulated run with no violation that lasted 336 h or more
-belongs to the last bin (it would violate later or never, and that bin holds both: the
-censoring is inside one category, so no category's probability is guessed).
+Time to first violation, in hours from the truce taking effect, in `FV_LABELS`: the
+right-closed bins [0, 1], (1, 3], (3, 6], (6, 12], (12, 24], (24, 48], (48, 96],
+(96, 168], (168, 336], (336, inf) hours, and "none": the truce ended (expired, collapsed
+by walkout) by 336 h with no violation. Right-closed because the model records a
+violation at the end of the step (1 h in every case) in which it happened: a violation
+in the first half hour is "1.0" in the model and "0.3" in the sources, the same bin. A
+simulated run with no violation that lasted 336 h or more belongs to the last bin (it
+would violate later or never, and that bin holds both: the censoring is inside one
+category, so no category's probability is guessed).
 
 Number of truces: categories 1, 2, ..., 16 (`MAX_TRUCES`, the model's limit of
 spells per run); a count above 16 falls in the last.
@@ -36,7 +39,7 @@ from sim.evidence.scores import LOG_FLOOR
 FV_EDGES_H: tuple[float, ...] = (1.0, 3.0, 6.0, 12.0, 24.0, 48.0, 96.0, 168.0, 336.0)
 FV_LABELS: tuple[str, ...] = (
     *(f"{lo:g}-{hi:g} h" for lo, hi in zip((0.0, *FV_EDGES_H[:-1]), FV_EDGES_H, strict=True)),
-    f">= {FV_EDGES_H[-1]:g} h",
+    f"> {FV_EDGES_H[-1]:g} h",
     "none",
 )
 NONE = len(FV_LABELS) - 1
@@ -70,14 +73,14 @@ def fv_category(hours: float | None) -> int:
         return NONE
     if hours < 0:
         raise ValueError(f"hours must be >= 0, got {hours}")
-    return int(np.searchsorted(FV_EDGES_H, hours, side="right"))
+    return int(np.searchsorted(FV_EDGES_H, hours, side="left"))
 
 
 def fv_categories(first_h: np.ndarray, end_h: np.ndarray) -> np.ndarray:
     """Categories of simulated runs: first violation hour (NaN: none) and run end hour."""
     first = np.asarray(first_h, float)
     end = np.asarray(end_h, float)
-    cats = np.searchsorted(FV_EDGES_H, np.nan_to_num(first, nan=0.0), side="right")
+    cats = np.searchsorted(FV_EDGES_H, np.nan_to_num(first, nan=0.0), side="left")
     quiet = np.isnan(first)
     # No violation: held past the last edge -> last bin; ended before it -> "none".
     return np.where(quiet, np.where(end >= FV_EDGES_H[-1], NONE - 1, NONE), cats)
