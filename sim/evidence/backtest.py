@@ -217,13 +217,13 @@ class BacktestResult:
             [f"within {d:g} d" for d in BRIER_DAYS],
         )
         middle.set_ylabel("mean Brier score (lower is better)")
-        n_scored = [int(self.per_case[_key(d)].notna().sum() / len(predictors)) for d in BRIER_DAYS]
+        by = self.per_case["predictor"]
+        n_scored = [int(self.per_case[_key(d)].notna().groupby(by).sum().max()) for d in BRIER_DAYS]
         middle.set_title(
             "Breakdown within d days (cases scored: " + ", ".join(map(str, n_scored)) + ")"
         )
         middle.legend(fontsize=8)
-        counts = [int(self.per_case[k].notna().groupby(self.per_case["predictor"]).sum().max())
-                  for k in extra]  # fmt: skip
+        counts = [int(self.per_case[k].notna().groupby(by).sum().max()) for k in extra]
         right.set_xticks(
             np.arange(len(extra)) + width * (len(predictors) - 1) / 2,
             [f"ending and time\n(n = {counts[0]})", f"first violation\n(n = {counts[1]})",

@@ -153,12 +153,15 @@ def _sentence(name, base, what, score, row, overall) -> str:
     value = None if row.empty else row["skill"].iloc[0]
     if value is None or pd.isna(value):
         mine, theirs = overall.loc[name, score], overall.loc[base, score]
-        who = (
-            "neither"
-            if pd.isna(mine) and pd.isna(theirs)
-            else ("the model" if pd.isna(mine) else f"the {base}")
-        )
-        return f"{name} vs {base}, {what}: n/a ({who} cannot predict it on these cases)"
+        if pd.isna(mine) and pd.isna(theirs):
+            why = "neither can predict it on these cases"
+        elif pd.isna(mine):
+            why = f"{name} cannot predict it on these cases"
+        elif pd.isna(theirs):
+            why = f"the {base} cannot predict it"
+        else:
+            why = "no case both could be scored on"
+        return f"{name} vs {base}, {what}: n/a ({why})"
     low, high, n = row["low"].iloc[0], row["high"].iloc[0], int(row["cases"].iloc[0])
     unit = "nats per case" if score.startswith("log") else "Brier skill"
     sure = (
