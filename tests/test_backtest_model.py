@@ -15,7 +15,13 @@ from scipy.stats import binom
 
 from sim.cli import main
 from sim.evidence.library import CASES_DIR, list_cases, load_case
-from sim.evidence.library_backtest import CALIBRATED, MODEL, backtest_library, scoreable
+from sim.evidence.library_backtest import (
+    CALIBRATED,
+    MODEL,
+    backtest_library,
+    scoreable,
+    training_only,
+)
 from sim.evidence.model_predictor import model_case, runs_to_samples
 from sim.evidence.sbc import sbc_coverage
 from sim.evidence.scores import Outcome
@@ -198,3 +204,19 @@ def test_the_time_to_first_violation_moves_the_shared_posterior():
         shifts[case.name] = LeaveOneOutABC([case], 2000, 0.05, seed=3).posterior(None)["base_shift"]
     # 100 kept draws each; prior sd of a mean of 100 uniform(-1.5, 1.5) draws is 0.087.
     assert shifts["early"].mean() - shifts["late"].mean() > 3 * 0.087 * 2**0.5
+
+
+def test_a_case_without_an_ethprio_row_joins_the_calibration_only(tmp_path, table):
+    synthetic_case(tmp_path, "scored", -6.5, 2.5)
+    synthetic_case(tmp_path, "rowless", 3.0, 0.05, ethprio_uniq_id=[], fixed_term=False)
+    synthetic_case(tmp_path, "unknown_term", 3.0, 0.05, ethprio_uniq_id=[])
+    (extra,) = training_only(list_cases(tmp_path))
+    assert extra.name == "rowless" and not extra.fixed_term
+    done = backtest_library(
+        list_cases(tmp_path), table, runs=50, seed=0, calibrate=True, draws=200, accept=0.1
+    )
+    assert set(done.result.per_case["case"]) == {"scored"}
+    notes = done.result.per_case.set_index(["case", "predictor"])["note"]
+    assert "1 other case" in notes[("scored", CALIBRATED)]
+    why = dict(done.skipped)
+    assert "calibration only" in why["rowless"] and "calibration only" not in why["unknown_term"]

@@ -5,7 +5,9 @@ its covariates and must leave it out), the predictors are:
 
 - "model": the case's scenario under its first mediator, its own parameter values;
 - "model (LOO ABC)" with `calibrate`: the shared parameters drawn from the rejection-ABC
-  posterior fitted to every *other* case (`shared_abc`), one draw per run;
+  posterior fitted to every *other* case (`shared_abc`), one draw per run; cases the
+  baselines cannot score (no ETH/PRIO row) join the fit when their outcome.json gives
+  the term kind (`training_only`);
 - the reference-class base rate and the survival regression (`baselines`), which
   forecast the ending and time but not the first violation or the number of truces
   (ETH/PRIO records neither): those scores are n/a for them;
@@ -87,6 +89,24 @@ def scoreable(
     return out, skipped
 
 
+def training_only(folders: Sequence[Path]) -> list[ModelCase]:
+    """Cases the baselines cannot score (no ETH/PRIO row) that can still teach the ABC.
+
+    Such a case needs an observed ending and time, and its term kind in outcome.json
+    (`fixed_term`, from its fact sheet), which the scored cases take from their
+    ETH/PRIO row. It is never predicted, only used to fit the shared parameters.
+    """
+    out = []
+    for folder in folders:
+        lib = load_case(folder)
+        fixed = lib.outcome.get("fixed_term")
+        observed = observed_outcome(lib)
+        if lib.uniq_ids or not isinstance(fixed, bool) or observed is None:
+            continue
+        out.append(model_case(lib, fixed, observed))
+    return out
+
+
 def backtest_library(
     folders: Sequence[Path],
     table: pd.DataFrame,
@@ -110,10 +130,15 @@ def backtest_library(
     predictors: list[Predictor] = [ModelPredictor(MODEL, models, runs, seed)]
     posteriors: dict[str, dict[str, np.ndarray]] = {}
     if calibrate:
-        abc = LeaveOneOutABC(list(models.values()), draws, accept, seed)
+        extra = training_only(folders)
+        skipped = [
+            (n, why + ("; used in the calibration only" if n in {m.name for m in extra} else ""))
+            for n, why in skipped
+        ]
+        abc = LeaveOneOutABC([*models.values(), *extra], draws, accept, seed)
 
         def loo(case_id: str) -> tuple[dict[str, np.ndarray], str]:
-            training = [m for cid, m in models.items() if cid != case_id]
+            training = [m for cid, m in models.items() if cid != case_id] + extra
             post = abc.posterior(case_id)
             posteriors[case_id] = post
             what = f"{len(training)} other case(s)" if training else "no other case: the prior"
