@@ -3,6 +3,7 @@ known answer, leave-one-out calibration, the CLI end to end, and an SBC coverage
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import shutil
@@ -14,7 +15,13 @@ from scipy.stats import binom
 
 from sim.cli import main
 from sim.evidence.library import CASES_DIR, list_cases, load_case
-from sim.evidence.library_backtest import CALIBRATED, MODEL, backtest_library, scoreable
+from sim.evidence.library_backtest import (
+    CALIBRATED,
+    MODEL,
+    backtest_library,
+    scoreable,
+    training_only,
+)
 from sim.evidence.model_predictor import model_case, runs_to_samples
 from sim.evidence.sbc import sbc_coverage
 from sim.evidence.scores import Outcome
@@ -84,7 +91,7 @@ def test_a_truce_made_to_collapse_at_once_scores_by_what_happened(tmp_path, tabl
         result = backtest_library([folder], table, runs=400, seed=1).result
         rows = result.per_case.set_index("predictor")
         assert rows.loc[MODEL, "p_breakdown_1d"] > 0.95
-        for base in result.baselines:
+        for base in ("reference class", "survival regression"):  # those forecasting endings
             assert bool(rows.loc[MODEL, "log_score"] > rows.loc[base, "log_score"]) is wins
 
 
@@ -119,7 +126,11 @@ def test_backtest_command_scores_the_model_on_the_library(tmp_path, capsys):
         CALIBRATED,
         "reference class",
         "survival regression",
+        "case base rate",
     }
+    # One scored case: the case base rate has no other case, so every score is n/a.
+    assert "log_first_violation" in data["per_case"][0]
+    assert "n/a" in text
     assert (out / "backtest.png").is_file()
 
 
@@ -153,3 +164,59 @@ def test_a_truce_still_in_force_is_censored_at_its_last_observation(tmp_path, ta
     ((case, model),) = pairs
     assert case.outcome.ending is None and case.outcome.time_days > 14
     assert model.observed == case.outcome
+
+
+def test_first_violation_and_truce_count_enter_only_where_the_case_can_produce_them(tmp_path):
+    plain = load_case(synthetic_case(tmp_path, "plain", -6.5, 2.5, n_truces_in_campaign=3))
+    mc = model_case(plain, False, Outcome("breakdown", 2.0))
+    assert mc.first_violation_h == 45.0 and mc.n_truces is None
+    assert any("no [campaign]" in why for why in mc.left_out)
+    folder = synthetic_case(tmp_path, "campaign", -6.5, 2.5, n_truces_in_campaign=3)
+    path = folder / "campaign.toml"
+    values = {"length_h": 2016.0, "extension": 0.5, "rebroker_base": -1.0}
+    path.write_text(
+        path.read_text()
+        + "\n[campaign]\n"
+        + "".join(
+            f'{k} = {{ value = {v}, source = "assumption: test" }}\n' for k, v in values.items()
+        )
+    )
+    mc = model_case(load_case(folder), False, Outcome("breakdown", 2.0))
+    assert mc.n_truces == 3 and mc.left_out == ()
+    # The model then forecasts the count: more than one truce in some runs.
+    from sim.evidence.model_predictor import simulate_runs
+
+    runs = simulate_runs(mc, 200, 0)
+    assert runs.n_truces.max() > 1 and runs.n_truces.min() >= 1
+
+
+def test_the_time_to_first_violation_moves_the_shared_posterior():
+    # Same ending and time, first violation within the hour or after ten days: the shared
+    # shift of the parties' violence must come out higher for the early one.
+    from sim.evidence.shared_abc import LeaveOneOutABC
+
+    lib = load_case(DARAA)
+    base = model_case(lib, False, Outcome(None, 14.0))
+    early = dataclasses.replace(base, name="early", first_violation_h=0.5)
+    late = dataclasses.replace(base, name="late", first_violation_h=240.0)
+    shifts = {}
+    for case in (early, late):
+        shifts[case.name] = LeaveOneOutABC([case], 2000, 0.05, seed=3).posterior(None)["base_shift"]
+    # 100 kept draws each; prior sd of a mean of 100 uniform(-1.5, 1.5) draws is 0.087.
+    assert shifts["early"].mean() - shifts["late"].mean() > 3 * 0.087 * 2**0.5
+
+
+def test_a_case_without_an_ethprio_row_joins_the_calibration_only(tmp_path, table):
+    synthetic_case(tmp_path, "scored", -6.5, 2.5)
+    synthetic_case(tmp_path, "rowless", 3.0, 0.05, ethprio_uniq_id=[], fixed_term=False)
+    synthetic_case(tmp_path, "unknown_term", 3.0, 0.05, ethprio_uniq_id=[])
+    (extra,) = training_only(list_cases(tmp_path))
+    assert extra.name == "rowless" and not extra.fixed_term
+    done = backtest_library(
+        list_cases(tmp_path), table, runs=50, seed=0, calibrate=True, draws=200, accept=0.1
+    )
+    assert set(done.result.per_case["case"]) == {"scored"}
+    notes = done.result.per_case.set_index(["case", "predictor"])["note"]
+    assert "1 other case" in notes[("scored", CALIBRATED)]
+    why = dict(done.skipped)
+    assert "calibration only" in why["rowless"] and "calibration only" not in why["unknown_term"]

@@ -3,11 +3,15 @@
 Without --case: every case folder of the library (scenarios/cases/<case>/ with an
 outcome.json) is predicted by the model (its scenario under its first mediator), with
 --calibrate also by the model with shared parameters fitted by ABC to the other cases
-(leave one out), and by two baselines: the ETH/PRIO reference-class base rate and a
-survival regression on ETH/PRIO covariates, each fitted without the case itself.
-With --case UNIQ_ID: the two baselines only, on ETH/PRIO ceasefires chosen by uniq_id.
+(leave one out), and by three baselines: the ETH/PRIO reference-class base rate and a
+survival regression on ETH/PRIO covariates, each fitted without the case itself, and
+the other cases' own first violations ("case base rate"; ETH/PRIO records none).
+With --case UNIQ_ID: the two ETH/PRIO baselines only, on ceasefires chosen by uniq_id.
 Scores: Brier score of breakdown within 1, 7 and 14 days, log score of the observed
-ending and time (docs/statistics.md); skill of each predictor against each baseline.
+ending and time (docs/statistics.md), log scores of the time to first violation and,
+where a case's scenario has a campaign, of the number of truces (sim/evidence/
+quantities.py); "n/a" where a predictor cannot forecast a quantity. Skill of each
+predictor against each baseline, and a plain verdict score by score.
 """
 
 from __future__ import annotations

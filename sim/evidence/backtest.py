@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from sim.evidence.distribution import Discretisation, PredictiveDistribution
+from sim.evidence.quantities import FIRST_VIOLATION, N_TRUCES, fv_category, truce_category
 from sim.evidence.scores import BRIER_DAYS, LOG_FLOOR, Outcome, brier, brier_skill, log_score
 from sim.evidence.scores import log_skill as _log_skill
 from sim.reference import ReferenceFilter
@@ -40,6 +41,9 @@ class Case:
         outcome: how and when it ended (or when observation stopped).
         covariates: description for the survival regression (`baselines.case_covariates`).
         reference_filter: the reference class a user would pick for it.
+        first_violation_h: observed hours to its first violation (None: not scored).
+        n_truces: observed number of truces a predictor can be scored on (None: not
+            scored; see `model_predictor.model_case`).
     """
 
     id: str
@@ -47,14 +51,22 @@ class Case:
     outcome: Outcome
     covariates: Mapping[str, Any] = field(default_factory=dict)
     reference_filter: ReferenceFilter = field(default_factory=ReferenceFilter)
+    first_violation_h: float | None = None
+    n_truces: int | None = None
 
 
 class Predictor(Protocol):
-    """Anything that gives a predictive distribution for a case."""
+    """Anything that gives a predictive distribution for a case.
+
+    `predict` may return None when the predictor cannot forecast the ending and time
+    (its scores are then n/a). A predictor may also have `predict_quantities(case)`,
+    returning {"first_violation": CategoricalForecast | None, "n_truces": ... | None}
+    (`sim.evidence.quantities`); without it, those scores are n/a.
+    """
 
     name: str
 
-    def predict(self, case: Case) -> PredictiveDistribution:  # pragma: no cover
+    def predict(self, case: Case) -> PredictiveDistribution | None:  # pragma: no cover
         """The predictive distribution of the case's ending and time."""
         ...
 
@@ -89,6 +101,24 @@ def _key(days: float) -> str:
     return f"brier_{days:g}d"
 
 
+LOG_FV, LOG_TRUCES = "log_first_violation", "log_n_truces"
+SCORES: tuple[str, ...] = (*(_key(d) for d in BRIER_DAYS), "log_score", LOG_FV, LOG_TRUCES)
+
+
+def _quantity_scores(predictor: Predictor, case: Case) -> dict[str, float]:
+    """Log scores of the first violation and the number of truces (NaN: n/a)."""
+    forecasts = getattr(predictor, "predict_quantities", lambda _c: {})(case)
+    fv, n = forecasts.get(FIRST_VIOLATION), forecasts.get(N_TRUCES)
+    return {
+        LOG_FV: np.nan
+        if fv is None or case.first_violation_h is None
+        else fv.log_score(fv_category(case.first_violation_h)),
+        LOG_TRUCES: np.nan
+        if n is None or case.n_truces is None
+        else n.log_score(truce_category(case.n_truces)),
+    }
+
+
 @dataclass
 class BacktestResult:
     """Scores per case and predictor, and the summary with skill against baselines."""
@@ -121,6 +151,13 @@ class BacktestResult:
                 "fate at d is unknown are not scored at d",
                 "log_score": f"ln p of the observed (ending, time bin), p floored at {LOG_FLOOR}; "
                 "higher is better",
+                LOG_FV: "ln p of the observed time to first violation's bin (hours: 0-1, 1-3, "
+                "3-6, 6-12, 12-24, 24-48, 48-96, 96-168, 168-336, >= 336, or none before "
+                f"the ending), p floored at {LOG_FLOOR}; null = n/a (the predictor cannot "
+                "forecast it)",
+                LOG_TRUCES: "ln p of the observed number of truces (1..16), p floored at "
+                f"{LOG_FLOOR}; null = n/a (the case's scenario has no campaign, or the "
+                "predictor cannot forecast it)",
                 "skill": "Brier: 1 - BS / BS_baseline; log: mean ln p - ln p_baseline (nats "
                 "per case); above 0 beats the baseline; paired t intervals over cases",
             },
@@ -139,7 +176,7 @@ class BacktestResult:
         folder = ResultsFolder(outdir)
         with folder.undo_on_error():
             json_path = folder.write_json("backtest.json", self.to_dict())
-            fig, axes = plt.subplots(1, 2, figsize=(11, 5.2))
+            fig, axes = plt.subplots(1, 3, figsize=(16, 5.2))
             try:
                 self.plot(axes)
                 fig.tight_layout()
@@ -149,32 +186,52 @@ class BacktestResult:
         return [json_path, png]
 
     def plot(self, axes: Sequence[Axes]) -> Sequence[Axes]:
-        """Left: log score per case and predictor; right: mean Brier score by horizon."""
-        left, right = axes
+        """Log score per case; mean Brier score by horizon; mean log scores of the other
+        quantities (a predictor that cannot forecast one has no bar and says n/a)."""
+        left, middle, right = axes
         cases = list(dict.fromkeys(self.per_case["case"]))
         predictors = list(dict.fromkeys(self.per_case["predictor"]))
         width = 0.8 / max(len(predictors), 1)
         x = np.arange(len(cases))
+        overall = self.overall.set_index("predictor")
+        extra = ("log_score", LOG_FV, LOG_TRUCES)
         for j, name in enumerate(predictors):
             rows = self.per_case[self.per_case["predictor"] == name].set_index("case")
             left.bar(x + j * width, rows.loc[cases, "log_score"], width, label=name)
-            means = [self.overall.set_index("predictor").loc[name, _key(d)] for d in BRIER_DAYS]
-            right.bar(np.arange(len(BRIER_DAYS)) + j * width, means, width, label=name)
+            means = [overall.loc[name, _key(d)] for d in BRIER_DAYS]
+            middle.bar(np.arange(len(BRIER_DAYS)) + j * width, means, width, label=name)
+            for i, key in enumerate(extra):
+                value = overall.loc[name, key]
+                if pd.isna(value):
+                    right.text(i + j * width, -0.1, "n/a", rotation=90, ha="center", va="top",
+                               fontsize=7)  # fmt: skip
+                else:
+                    right.bar(i + j * width, value, width, color=f"C{j}")
         left.set_xticks(x + width * (len(predictors) - 1) / 2, cases, rotation=30, ha="right")
-        left.set_ylabel("log score (ln p; higher is better)")
+        left.set_ylabel("log score of the ending and time (ln p; higher is better)")
         left.axhline(0, color="0.5", linewidth=0.8)
         left.axhline(math.log(LOG_FLOOR), color="0.5", linewidth=0.8, linestyle=":")
         left.set_title(f"Per case (n = {len(cases)})")
-        right.set_xticks(
+        middle.set_xticks(
             np.arange(len(BRIER_DAYS)) + width * (len(predictors) - 1) / 2,
             [f"within {d:g} d" for d in BRIER_DAYS],
         )
-        right.set_ylabel("mean Brier score (lower is better)")
-        n_scored = [int(self.per_case[_key(d)].notna().sum() / len(predictors)) for d in BRIER_DAYS]
-        right.set_title(
+        middle.set_ylabel("mean Brier score (lower is better)")
+        by = self.per_case["predictor"]
+        n_scored = [int(self.per_case[_key(d)].notna().groupby(by).sum().max()) for d in BRIER_DAYS]
+        middle.set_title(
             "Breakdown within d days (cases scored: " + ", ".join(map(str, n_scored)) + ")"
         )
-        right.legend(fontsize=8)
+        middle.legend(fontsize=8)
+        counts = [int(self.per_case[k].notna().groupby(by).sum().max()) for k in extra]
+        right.set_xticks(
+            np.arange(len(extra)) + width * (len(predictors) - 1) / 2,
+            [f"ending and time\n(n = {counts[0]})", f"first violation\n(n = {counts[1]})",
+             f"number of truces\n(n = {counts[2]})"],
+        )  # fmt: skip
+        right.axhline(0, color="0.5", linewidth=0.8)
+        right.set_ylabel("mean log score (higher is better)")
+        right.set_title("Mean log score by quantity (n/a: cannot predict)")
         return axes
 
 
@@ -215,26 +272,32 @@ def run_backtest(
     for case in cases:
         for predictor in predictors:
             dist = predictor.predict(case)
-            if dist.discretisation != disc:
+            if dist is not None and dist.discretisation != disc:
                 raise ValueError(f"{predictor.name} predicted on other bins for {case.id}")
-            predictions[(case.id, predictor.name)] = dist
             row: dict[str, Any] = {
                 "case": case.id,
                 "predictor": predictor.name,
                 "ending": case.outcome.ending or "none observed",
                 "time_days": case.outcome.time_days,
+                "first_violation_h": np.nan
+                if case.first_violation_h is None
+                else case.first_violation_h,
+                "n_truces": np.nan if case.n_truces is None else case.n_truces,
             }
+            if dist is not None:
+                predictions[(case.id, predictor.name)] = dist
             for d in BRIER_DAYS:
-                row[f"p_breakdown_{d:g}d"] = dist.p_ending_within("breakdown", d)
-                score = brier(dist, case.outcome, d)
+                row[f"p_breakdown_{d:g}d"] = (
+                    np.nan if dist is None else dist.p_ending_within("breakdown", d)
+                )
+                score = None if dist is None else brier(dist, case.outcome, d)
                 row[_key(d)] = np.nan if score is None else score
-            row["log_score"] = log_score(dist, case.outcome)
-            row["note"] = dist.note
+            row["log_score"] = np.nan if dist is None else log_score(dist, case.outcome)
+            row.update(_quantity_scores(predictor, case))
+            row["note"] = "cannot predict the ending (n/a)" if dist is None else dist.note
             rows.append(row)
     per_case = pd.DataFrame(rows)
-    overall = per_case.groupby("predictor", sort=False)[
-        [_key(d) for d in BRIER_DAYS] + ["log_score"]
-    ].mean()
+    overall = per_case.groupby("predictor", sort=False)[list(SCORES)].mean()
     overall.insert(0, "cases", per_case.groupby("predictor", sort=False).size())
     overall = overall.reset_index()
     return BacktestResult(
@@ -255,8 +318,8 @@ def _skill_table(per_case: pd.DataFrame, names: Sequence[str], baselines: Sequen
             if base == name:
                 continue
             a, b = wide[name], wide[base].loc[wide[name].index]
-            for score in [_key(d) for d in BRIER_DAYS] + ["log_score"]:
-                if score == "log_score":
+            for score in SCORES:
+                if score.startswith("log"):
                     s = _log_skill(a[score], b[score], base)
                 else:
                     s = brier_skill(a[score], b[score], base)
@@ -277,42 +340,56 @@ def _skill_table(per_case: pd.DataFrame, names: Sequence[str], baselines: Sequen
 
 
 def format_table(result: BacktestResult) -> str:
-    """The per-case and overall tables and the skill, as text."""
-    lines = ["Per case (p = predicted chance of breakdown within 1/7/14 days):"]
+    """The per-case and overall tables and the skill, as text ("n/a": cannot predict)."""
+    lines = ["Per case (p = predicted chance of breakdown within 1/7/14 days; fv = log score of"]
+    lines.append("the time to first violation, n = of the number of truces; n/a: cannot predict):")
     width = max(len("case"), *(len(str(c)) for c in result.per_case["case"]))
     head = f"  {'case':<{width}} {'predictor':<22} {'ended':<14} {'days':>6}"
-    head += "  p1d   p7d  p14d  Brier1 Brier7 Brier14  log"
+    head += "  p1d   p7d  p14d  Brier1 Brier7 Brier14    log     fv      n"
     lines.append(head)
     for row in result.per_case.itertuples(index=False):
         r = row._asdict()
         lines.append(
             f"  {r['case']:<{width}} {r['predictor']:<22} {r['ending']:<14} {r['time_days']:>6g}"
-            f" {r['p_breakdown_1d']:5.2f} {r['p_breakdown_7d']:5.2f} {r['p_breakdown_14d']:5.2f}"
+            + "".join(f" {_na(r[f'p_breakdown_{d:g}d'], '.2f'):>5}" for d in BRIER_DAYS)
             + "".join(f" {_fmt(r[_key(d)]):>6}" for d in BRIER_DAYS)
-            + f" {r['log_score']:6.2f}"
+            + "".join(f" {_na(r[k], '.2f'):>6}" for k in ("log_score", LOG_FV, LOG_TRUCES))
         )
     lines += ["", "Where each prediction came from:"]
     for row in result.per_case.itertuples(index=False):
         lines.append(f"  {row.case} / {row.predictor}: {row.note}")
-    lines += ["", "Overall (means over cases):"]
+    lines += ["", "Overall (means over the cases each predictor could be scored on):"]
     for row in result.overall.to_dict(orient="records"):
         lines.append(
             f"  {row['predictor']:<22} cases {row['cases']:>3}"
-            + "".join(f"  Brier {d:g}d {_fmt(row[_key(d)])}" for d in BRIER_DAYS)
-            + f"  log {row['log_score']:.3f}"
+            + "".join(f"  Brier {d:g}d {_na(row[_key(d)])}" for d in BRIER_DAYS)
+            + f"  log {_na(row['log_score'])}  fv {_na(row[LOG_FV])}"
+            + f"  n {_na(row[LOG_TRUCES])}"
         )
     lines += ["", "Skill against each baseline (above 0 beats it; 95% paired t interval):"]
     for row in result.skill.to_dict(orient="records"):
+        if row["skill"] is None or pd.isna(row["skill"]):
+            lines.append(
+                f"  {row['predictor']:<22} vs {row['baseline']:<20} {row['score']:<19} "
+                "n/a (no case both could be scored on)"
+            )
+            continue
         interval = (
             f"({_fmt(row['low'])} to {_fmt(row['high'])})"
             if row["low"] is not None and not pd.isna(row["low"])
             else "(no interval)"
         )
         lines.append(
-            f"  {row['predictor']:<22} vs {row['baseline']:<20} {row['score']:<10} "
+            f"  {row['predictor']:<22} vs {row['baseline']:<20} {row['score']:<19} "
             f"{_fmt(row['skill'])} {interval}  n={row['cases']}"
         )
     return "\n".join(lines)
+
+
+def _na(x: Any, spec: str = ".3f") -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    return format(x, spec)
 
 
 def _fmt(x: Any) -> str:

@@ -15,9 +15,11 @@ from typing import Any
 
 from sim.errors import UserError
 from sim.evidence.distribution import ENDINGS
+from sim.resources import scenarios_dir
 
 IN_FORCE = "in_force"  # outcome.json's word for a truce still holding when last observed
-CASES_DIR = Path(__file__).resolve().parents[2] / "scenarios" / "cases"
+# Inside the installed package when installed from a wheel (setup.py ships outcome.json).
+CASES_DIR = scenarios_dir() / "cases"
 
 
 @dataclass(frozen=True)

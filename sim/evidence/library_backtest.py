@@ -5,8 +5,14 @@ its covariates and must leave it out), the predictors are:
 
 - "model": the case's scenario under its first mediator, its own parameter values;
 - "model (LOO ABC)" with `calibrate`: the shared parameters drawn from the rejection-ABC
-  posterior fitted to every *other* case (`shared_abc`), one draw per run;
-- the reference-class base rate and the survival regression (`baselines`).
+  posterior fitted to every *other* case (`shared_abc`), one draw per run; cases the
+  baselines cannot score (no ETH/PRIO row) join the fit when their outcome.json gives
+  the term kind (`training_only`);
+- the reference-class base rate and the survival regression (`baselines`), which
+  forecast the ending and time but not the first violation or the number of truces
+  (ETH/PRIO records neither): those scores are n/a for them;
+- "case base rate": the other cases' own first violations (and numbers of truces),
+  the only baseline for those quantities (`quantities.LibraryBaseRate`).
 """
 
 from __future__ import annotations
@@ -20,12 +26,20 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import UserError
-from sim.evidence.backtest import BacktestResult, Case, Predictor, run_backtest
+from sim.evidence.backtest import (
+    LOG_FV,
+    LOG_TRUCES,
+    BacktestResult,
+    Case,
+    Predictor,
+    run_backtest,
+)
 from sim.evidence.baselines import ReferenceClassBaseline, SurvivalRegressionBaseline
 from sim.evidence.cases import case_from_table
 from sim.evidence.library import LibraryCase, load_case
 from sim.evidence.model_predictor import ModelCase, ModelPredictor, model_case, observed_outcome
-from sim.evidence.shared_abc import abc_posterior
+from sim.evidence.quantities import LibraryBaseRate
+from sim.evidence.shared_abc import LeaveOneOutABC
 
 MODEL = "model"
 CALIBRATED = "model (LOO ABC)"
@@ -61,10 +75,36 @@ def scoreable(
         if observed is None:
             skipped.append((lib.name, "no observed ending (or time of last observation)"))
             continue
-        case = dataclasses.replace(row_case, id=lib.name, uniq_ids=lib.uniq_ids, outcome=observed)
-        fixed = bool(case.covariates.get("fixed", False))
-        out.append((case, model_case(lib, fixed, observed)))
+        fixed = bool(row_case.covariates.get("fixed", False))
+        mc = model_case(lib, fixed, observed)
+        case = dataclasses.replace(
+            row_case,
+            id=lib.name,
+            uniq_ids=lib.uniq_ids,
+            outcome=observed,
+            first_violation_h=mc.first_violation_h,
+            n_truces=mc.n_truces,
+        )
+        out.append((case, mc))
     return out, skipped
+
+
+def training_only(folders: Sequence[Path]) -> list[ModelCase]:
+    """Cases the baselines cannot score (no ETH/PRIO row) that can still teach the ABC.
+
+    Such a case needs an observed ending and time, and its term kind in outcome.json
+    (`fixed_term`, from its fact sheet), which the scored cases take from their
+    ETH/PRIO row. It is never predicted, only used to fit the shared parameters.
+    """
+    out = []
+    for folder in folders:
+        lib = load_case(folder)
+        fixed = lib.outcome.get("fixed_term")
+        observed = observed_outcome(lib)
+        if lib.uniq_ids or not isinstance(fixed, bool) or observed is None:
+            continue
+        out.append(model_case(lib, fixed, observed))
+    return out
 
 
 def backtest_library(
@@ -90,10 +130,16 @@ def backtest_library(
     predictors: list[Predictor] = [ModelPredictor(MODEL, models, runs, seed)]
     posteriors: dict[str, dict[str, np.ndarray]] = {}
     if calibrate:
+        extra = training_only(folders)
+        skipped = [
+            (n, why + ("; used in the calibration only" if n in {m.name for m in extra} else ""))
+            for n, why in skipped
+        ]
+        abc = LeaveOneOutABC([*models.values(), *extra], draws, accept, seed)
 
         def loo(case_id: str) -> tuple[dict[str, np.ndarray], str]:
-            training = [m for cid, m in models.items() if cid != case_id]
-            post = abc_posterior(training, draws, accept, seed)
+            training = [m for cid, m in models.items() if cid != case_id] + extra
+            post = abc.posterior(case_id)
             posteriors[case_id] = post
             what = f"{len(training)} other case(s)" if training else "no other case: the prior"
             return post, f"shared parameters from the ABC posterior on {what}"
@@ -102,32 +148,52 @@ def backtest_library(
     predictors += [
         ReferenceClassBaseline(min_n=min_n, table=table),
         SurvivalRegressionBaseline(table=table),
+        LibraryBaseRate(cases),
     ]
-    return LibraryBacktest(run_backtest(cases, predictors), skipped, posteriors)
+    baselines = (ReferenceClassBaseline.name, SurvivalRegressionBaseline.name, LibraryBaseRate.name)
+    return LibraryBacktest(run_backtest(cases, predictors, baselines), skipped, posteriors)
 
 
 def verdict(result: BacktestResult) -> list[str]:
-    """Plain sentences: does each model row beat each baseline (mean log score, Brier 14 d)?"""
+    """Plain sentences: does each model row beat each baseline, score by score?"""
     lines = []
     overall = result.overall.set_index("predictor")
+    sk = result.skill
     for name in (MODEL, CALIBRATED):
         if name not in overall.index:
             continue
         for base in result.baselines:
-            log_diff = overall.loc[name, "log_score"] - overall.loc[base, "log_score"]
-            b14, base14 = overall.loc[name, "brier_14d"], overall.loc[base, "brier_14d"]
-            sk = result.skill
-            row = sk[(sk.predictor == name) & (sk.baseline == base) & (sk.score == "log_score")]
-            low, high, n = row["low"].iloc[0], row["high"].iloc[0], int(row["cases"].iloc[0])
-            sure = (
-                f"no interval from {n} case(s)"
-                if n < 2 or low is None or pd.isna(low)
-                else ("clearly" if low > 0 or high < 0 else "not clearly: the interval spans 0")
-                + f" ({low:+.2f} to {high:+.2f})"
-            )
-            word = "BEATS" if log_diff > 0 else "does NOT beat"
-            lines.append(
-                f"{name} {word} the {base} on the log score by {log_diff:+.2f} nats per case, "
-                f"{sure}; Brier within 14 d {b14:.3f} vs {base14:.3f}"
-            )
+            for score, what in (
+                ("log_score", "the log score of the ending and time"),
+                ("brier_14d", "the Brier score of breakdown within 14 days"),
+                (LOG_FV, "the log score of the time to first violation"),
+                (LOG_TRUCES, "the log score of the number of truces"),
+            ):
+                row = sk[(sk.predictor == name) & (sk.baseline == base) & (sk.score == score)]
+                lines.append(_sentence(name, base, what, score, row, overall))
     return lines
+
+
+def _sentence(name, base, what, score, row, overall) -> str:
+    value = None if row.empty else row["skill"].iloc[0]
+    if value is None or pd.isna(value):
+        mine, theirs = overall.loc[name, score], overall.loc[base, score]
+        if pd.isna(mine) and pd.isna(theirs):
+            why = "neither can predict it on these cases"
+        elif pd.isna(mine):
+            why = f"{name} cannot predict it on these cases"
+        elif pd.isna(theirs):
+            why = f"the {base} cannot predict it"
+        else:
+            why = "no case both could be scored on"
+        return f"{name} vs {base}, {what}: n/a ({why})"
+    low, high, n = row["low"].iloc[0], row["high"].iloc[0], int(row["cases"].iloc[0])
+    unit = "nats per case" if score.startswith("log") else "Brier skill"
+    sure = (
+        f"no interval from {n} case(s)"
+        if n < 2 or low is None or pd.isna(low)
+        else ("clearly" if low > 0 or high < 0 else "not clearly: the interval spans 0")
+        + f" ({low:+.2f} to {high:+.2f})"
+    )
+    word = "BEATS" if value > 0 else "does NOT beat"
+    return f"{name} {word} the {base} on {what}: {value:+.2f} {unit}, {sure}; n = {n}"

@@ -18,6 +18,7 @@ reach the last edge to be scored and the horizon of an open-ended truce is not a
 
 from __future__ import annotations
 
+import math
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -27,6 +28,16 @@ import numpy as np
 from sim.evidence.backtest import Case
 from sim.evidence.distribution import Discretisation, PredictiveDistribution
 from sim.evidence.library import LibraryCase
+from sim.evidence.quantities import (
+    FIRST_VIOLATION,
+    FV_LABELS,
+    MAX_TRUCES,
+    N_TRUCES,
+    TRUCE_LABELS,
+    CategoricalForecast,
+    from_categories,
+    fv_categories,
+)
 from sim.evidence.scores import Outcome
 from sim.scenario import Scenario, load_scenario
 
@@ -36,22 +47,95 @@ BASE_SHIFT = "base_shift"  # a shared shift added to every party's base log-odds
 
 @dataclass(frozen=True)
 class ModelCase:
-    """What the model needs to simulate a case: its scenario, first mediator, term kind."""
+    """What the model needs to simulate a case: its scenario, first mediator, term kind.
+
+    Attributes:
+        observed: the observed ending and time.
+        first_violation_h: observed hours from the truce taking effect to its first
+            violation, rounded up to the end of the model's step and capped at the
+            scenario's horizon (None: not used).
+        n_truces: observed truces from this one on within the scenario's campaign
+            (None: not used; see `model_case`).
+        left_out: why an observed quantity is not used for this case.
+    """
 
     name: str
     scenario: Scenario
     mediator: str
     fixed_term: bool
     observed: Outcome
+    first_violation_h: float | None = None
+    n_truces: int | None = None
+    left_out: tuple[str, ...] = ()
+
+
+def has_campaign(scenario: Scenario) -> bool:
+    """The scenario follows successive truces (a `[campaign]` table, ODD 7.11)."""
+    return float(scenario["campaign.length_h"]) > 0
 
 
 def model_case(lib: LibraryCase, fixed_term: bool, observed: Outcome) -> ModelCase:
-    """Load a library case's scenario under its first mediator (see the module for horizons)."""
+    """Load a library case's scenario under its first mediator (see the module for horizons).
+
+    The first violation is read from `first_violation_from_effective_h` (else
+    `first_violation_h`, from signing). The number of truces is used only when the
+    scenario has a campaign and outcome.json gives `n_truces_in_campaign`: the truces
+    from this one on within the campaign's length. The `n_truces` of outcome.json
+    counts whole sequences, often from before the case's truce and over months or
+    years, which a scenario without a campaign (every case today) cannot represent.
+    """
     scenario = load_scenario(lib.scenario_path)
     min_h = Discretisation().last_edge * HOURS_PER_DAY
     if not fixed_term and scenario.horizon_h < min_h:
         scenario = load_scenario(lib.scenario_path, overrides={"time.horizon_h": min_h})
-    return ModelCase(lib.name, scenario, scenario.default_mediators[0], fixed_term, observed)
+    data, left_out = lib.outcome, []
+    fv = data.get("first_violation_from_effective_h", data.get("first_violation_h"))
+    if not _hours(fv):
+        fv = None
+        left_out.append("first violation: not in outcome.json")
+    n = data.get("n_truces_in_campaign")
+    if not has_campaign(scenario):
+        n = None
+        left_out.append("number of truces: the scenario has no [campaign]")
+    elif not (isinstance(n, int) and not isinstance(n, bool) and n >= 1):
+        n = None
+        left_out.append("number of truces: no n_truces_in_campaign in outcome.json")
+    if fv is not None:
+        # The model records a violation at the end of its step: align the observed hour
+        # so (a violation 0.3 h in is 1.0 h with hourly steps), and cap it at the horizon.
+        step = scenario.step_h
+        fv = min(max(step, math.ceil(float(fv) / step - 1e-9) * step), scenario.horizon_h)
+    return ModelCase(
+        lib.name,
+        scenario,
+        scenario.default_mediators[0],
+        fixed_term,
+        observed,
+        fv,
+        n,
+        tuple(left_out),
+    )
+
+
+def _hours(x: object) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x) and x >= 0
+
+
+@dataclass(frozen=True)
+class RunSamples:
+    """Simulated runs of a case: (ending, days) as `runs_to_samples`, and the other outcomes.
+
+    Attributes:
+        first_violation_h: hour of each run's first violation (NaN: none).
+        end_h: hour each run's first truce ended (collapse, or the horizon).
+        n_truces: truces in each run's campaign (1 without a campaign).
+    """
+
+    endings: list[str | None]
+    times_days: np.ndarray
+    first_violation_h: np.ndarray
+    end_h: np.ndarray
+    n_truces: np.ndarray
 
 
 def runs_to_samples(
@@ -78,12 +162,31 @@ def simulate_case(
     psets: np.ndarray | None = None,
 ) -> tuple[list[str | None], np.ndarray]:
     """`n` runs of a case -> samples; per-world parameters as in `simulate_worlds`."""
+    runs = simulate_runs(case, n, seed, world_params, psets)
+    return runs.endings, runs.times_days
+
+
+def simulate_runs(
+    case: ModelCase,
+    n: int,
+    seed: np.random.SeedSequence | int,
+    world_params: Mapping[str, np.ndarray] | None = None,
+    psets: np.ndarray | None = None,
+) -> RunSamples:
+    """`n` runs of a case with every outcome the evidence uses."""
     from sim.model import simulate_worlds
 
     out = simulate_worlds(
         case.scenario, case.mediator, n, seed, world_params=world_params, psets=psets
     )
-    return runs_to_samples(out, case.scenario.horizon_h, case.fixed_term)
+    endings, days = runs_to_samples(out, case.scenario.horizon_h, case.fixed_term)
+    return RunSamples(
+        endings,
+        days,
+        np.asarray(out["first_violation_h"], float),
+        np.asarray(out["duration_h"], float),
+        np.asarray(out["n_truces"], int),
+    )
 
 
 def world_params(case: ModelCase, theta: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -126,8 +229,12 @@ class ModelPredictor:
         self.seed = seed
         self.params_for = params_for
         self.discretisation = Discretisation()
+        self._cache: dict[str, tuple[RunSamples, str]] = {}
 
-    def predict(self, case: Case) -> PredictiveDistribution:
+    def _runs(self, case: Case) -> tuple[RunSamples, str]:
+        """The case's runs (simulated once, then kept for every score) and their note."""
+        if case.id in self._cache:
+            return self._cache[case.id]
         mc = self.cases[case.id]
         sets, note = (
             (None, "scenario values") if self.params_for is None else self.params_for(case.id)
@@ -137,15 +244,29 @@ class ModelPredictor:
             g = len(next(iter(sets.values())))
             psets = np.arange(self.n) % g
         params = None if sets is None else world_params(mc, sets)
-        endings, times = simulate_case(mc, self.n, case_seed(self.seed, mc.name), params, psets)
+        runs = simulate_runs(mc, self.n, case_seed(self.seed, mc.name), params, psets)
         rule = "fixed term: held = expired" if mc.fixed_term else "open-ended: held = censored"
-        return PredictiveDistribution.from_samples(
-            endings,
-            times,
-            self.discretisation,
-            note=f"{self.n} runs, {mc.mediator}, horizon {mc.scenario.horizon_h:g} h ({rule}); "
-            + note,
+        note = (
+            f"{self.n} runs, {mc.mediator}, horizon {mc.scenario.horizon_h:g} h ({rule}); " + note
         )
+        self._cache = {case.id: (runs, note)}  # one case at a time: the engine moves on
+        return runs, note
+
+    def predict(self, case: Case) -> PredictiveDistribution:
+        runs, note = self._runs(case)
+        return PredictiveDistribution.from_samples(
+            runs.endings, runs.times_days, self.discretisation, note=note
+        )
+
+    def predict_quantities(self, case: Case) -> dict[str, CategoricalForecast | None]:
+        """Forecasts of the first violation and, with a campaign, of the number of truces."""
+        runs, note = self._runs(case)
+        mc = self.cases[case.id]
+        fv = from_categories(fv_categories(runs.first_violation_h, runs.end_h), FV_LABELS, note)
+        n = None
+        if has_campaign(mc.scenario):
+            n = from_categories(np.minimum(runs.n_truces, MAX_TRUCES) - 1, TRUCE_LABELS, note)
+        return {FIRST_VIOLATION: fv, N_TRUCES: n}
 
 
 def observed_outcome(lib: LibraryCase, last_seen_days: float | None = None) -> Outcome | None:

@@ -2,7 +2,8 @@
 
 Synthetic library: `n_cases` copies of one case (same scenario, their own random
 streams). For each of `n_truths` parameter sets drawn from the prior, every synthetic
-case gets one simulated outcome at that truth; the ABC posterior (rejection on one
+case gets one simulated outcome at that truth (ending, time, first violation, and the
+number of truces when the scenario has a campaign); the ABC posterior (rejection on one
 shared reference table of `n_draws` prior draws, the `accept` share kept) gives a
 central interval per parameter, and we count how often it holds the truth. A
 calibrated method covers about `level` of the truths (binomial spread); the mean width
@@ -16,11 +17,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.evidence.model_predictor import ModelCase, case_seed, simulate_case, world_params
+from sim.evidence.model_predictor import (
+    ModelCase,
+    case_seed,
+    has_campaign,
+    simulate_runs,
+    world_params,
+)
 from sim.evidence.scores import Outcome
 from sim.evidence.shared_abc import (
     SHARED_PRIORS,
+    Target,
     accept_closest,
+    fv_summary,
     sample_prior,
     simulate_table,
     table_distances,
@@ -57,16 +66,24 @@ def sbc_coverage(
     table = simulate_table(cases, theta, table_seed)
     truths = sample_prior(n_truths, truth_seed)
     observed = [
-        simulate_case(c, n_truths, case_seed(obs_seed, c.name), world_params(c, truths))
+        simulate_runs(c, n_truths, case_seed(obs_seed, c.name), world_params(c, truths))
         for c in cases
     ]
+    campaign = has_campaign(template.scenario)
     q = ((1 - level) / 2, (1 + level) / 2)
     keys = [p.key for p in SHARED_PRIORS]
     covered = dict.fromkeys(keys, 0)
     widths: dict[str, list[float]] = {k: [] for k in keys}
     prior_width = {k: float(np.diff(np.quantile(theta[k], q))[0]) for k in keys}
     for m in range(n_truths):
-        obs = [Outcome(e[m], float(t[m])) for e, t in observed]
+        obs = [
+            Target(
+                Outcome(r.endings[m], float(r.times_days[m])),
+                float(fv_summary(r)[m]),
+                int(r.n_truces[m]) if campaign else None,
+            )
+            for r in observed
+        ]
         post = accept_closest(theta, table_distances(table, obs), accept)
         for k in keys:
             low, high = np.quantile(post[k], q)

@@ -7,11 +7,23 @@ in one call (`world_params`), one world per draw. A draw's distance to the obser
 outcomes is summed over the training cases; the draws closest (the `accept` share)
 are the posterior sample.
 
-Distance of one simulated outcome (e_s, t_s) to the observed (e, t), times in days
-capped at the last bin edge T = 14 (the scores do not tell times beyond it apart):
-|ln(1 + min(t_s, T)) - ln(1 + min(t, T))|, plus 1 when the endings differ (both beyond
-T count as the same ending). Why our own rejection ABC and not pyabc: see
-docs/calibration.md ("Across cases").
+Distance of one simulated run to a case, summed over the quantities the case has
+(`Target`; a quantity the case's scenario cannot produce is left out, see
+`model_predictor.model_case`). Each quantity is put on the scale of its prior
+predictive distribution: F is the mid-rank empirical CDF of the quantity over all the
+draws' runs of that case, and a quantity contributes |F(simulated) - F(observed)|, in
+[0, 1], so no quantity's units weigh more than another's:
+
+- ending: 1 when the endings differ, else 0 (both beyond T = 14 days count as the same);
+- time to the ending in days, capped at T (the scores do not tell later times apart);
+  for a truce still in force at t_obs (censored), only runs that ended before t_obs
+  are penalised, by max(0, F(t_obs) - F(t_sim)), and their ending counts as different;
+- time to the first violation in hours: a run with no violation is compared at the
+  hour it ended (censored there; the observed value is capped at the horizon alike);
+- number of truces, only for a case whose scenario has a campaign (`Target.n_truces`).
+
+Why our own rejection ABC and not pyabc or ELFI: see docs/calibration.md ("Across
+cases").
 """
 
 from __future__ import annotations
@@ -26,8 +38,9 @@ from sim.evidence.distribution import Discretisation
 from sim.evidence.model_predictor import (
     BASE_SHIFT,
     ModelCase,
+    RunSamples,
     case_seed,
-    simulate_case,
+    simulate_runs,
     world_params,
 )
 from sim.evidence.scores import Outcome
@@ -78,37 +91,72 @@ def sample_prior(
     return {p.key: p.sample(rng, n) for p in priors}
 
 
-def distance(
-    endings: Sequence[str | None], times_days: np.ndarray, observed: Outcome, cap: float
-) -> np.ndarray:
-    """Per-run distance to the observed outcome (module docstring)."""
-    t_sim = np.minimum(np.asarray(times_days, float), cap)
-    t_obs = min(observed.time_days, cap)
-    beyond_sim = np.asarray(times_days, float) > cap
-    same = np.array([e == observed.ending for e in endings]) | (
-        beyond_sim & (observed.time_days > cap)
+@dataclass(frozen=True)
+class Target:
+    """A case's observed quantities as the distance uses them (None: left out)."""
+
+    outcome: Outcome
+    first_violation_h: float | None = None
+    n_truces: int | None = None
+
+
+def target_of(case: ModelCase) -> Target:
+    """The observed quantities of a model case."""
+    return Target(case.observed, case.first_violation_h, case.n_truces)
+
+
+def mid_ecdf(reference: np.ndarray, x: np.ndarray | float) -> np.ndarray:
+    """Mid-rank empirical CDF of `reference` at `x`: (#{< x} + #{<= x}) / (2 n)."""
+    ref = np.sort(np.asarray(reference, float))
+    return (np.searchsorted(ref, x, "left") + np.searchsorted(ref, x, "right")) / (2 * ref.size)
+
+
+def fv_summary(runs: RunSamples) -> np.ndarray:
+    """Hour of the first violation, or the hour the run ended when it had none (censored)."""
+    return np.where(np.isnan(runs.first_violation_h), runs.end_h, runs.first_violation_h)
+
+
+def case_distances(runs: RunSamples, target: Target, cap: float) -> np.ndarray:
+    """Per-run distance to a case's observed quantities (module docstring)."""
+    t_sim = np.minimum(np.asarray(runs.times_days, float), cap)
+    t_obs = min(target.outcome.time_days, cap)
+    beyond_sim = np.asarray(runs.times_days, float) > cap
+    ended = np.array([e is not None for e in runs.endings])
+    same = np.array([e == target.outcome.ending for e in runs.endings]) | (
+        beyond_sim & (target.outcome.time_days > cap)
     )
-    return np.abs(np.log1p(t_sim) - math.log1p(t_obs)) + (~same).astype(float)
-
-
-Samples = tuple[list[str | None], np.ndarray]
+    gap = mid_ecdf(t_sim, t_sim) - mid_ecdf(t_sim, t_obs)
+    if target.outcome.ending is None:
+        # Censored at t_obs: a run still in force then (or ending later) agrees with it.
+        early = ended & (t_sim < t_obs)
+        same |= ~early
+        total = np.where(early, np.maximum(0.0, -gap), 0.0) + (~same)
+    else:
+        total = np.abs(gap) + (~same)
+    if target.first_violation_h is not None:
+        v = fv_summary(runs)
+        total = total + np.abs(mid_ecdf(v, v) - mid_ecdf(v, target.first_violation_h))
+    if target.n_truces is not None:
+        n = np.asarray(runs.n_truces, float)
+        total = total + np.abs(mid_ecdf(n, n) - mid_ecdf(n, target.n_truces))
+    return total
 
 
 def simulate_table(
     cases: Sequence[ModelCase], theta: Mapping[str, np.ndarray], seed: int
-) -> list[Samples]:
-    """One simulated outcome of every case (list) for every draw (one world per draw)."""
+) -> list[RunSamples]:
+    """One simulated run of every case (list) for every draw (one world per draw)."""
     n = len(next(iter(theta.values())))
     return [
-        simulate_case(case, n, case_seed(seed, case.name), world_params(case, theta))
+        simulate_runs(case, n, case_seed(seed, case.name), world_params(case, theta))
         for case in cases
     ]
 
 
-def table_distances(table: Sequence[Samples], observed: Sequence[Outcome]) -> np.ndarray:
-    """Distance of every draw (columns) to every case's observed outcome (rows)."""
+def table_distances(table: Sequence[RunSamples], targets: Sequence[Target]) -> np.ndarray:
+    """Distance of every draw (columns) to every case's observed quantities (rows)."""
     cap = Discretisation().last_edge
-    rows = [distance(e, t, obs, cap) for (e, t), obs in zip(table, observed, strict=True)]
+    rows = [case_distances(r, t, cap) for r, t in zip(table, targets, strict=True)]
     return np.array(rows).reshape(len(table), -1)
 
 
@@ -133,10 +181,42 @@ def abc_posterior(
 
     With no training case the prior sample itself is returned (nothing to learn from).
     """
-    theta = sample_prior(n_draws, np.random.SeedSequence([seed, 1]), priors)
-    if not training:
-        k = max(1, round(accept * n_draws))
-        return {key: v[:k] for key, v in theta.items()}
-    table = simulate_table(training, theta, seed)
-    observed = [case.observed for case in training]
-    return accept_closest(theta, table_distances(table, observed), accept)
+    return LeaveOneOutABC(training, n_draws, accept, seed, priors).posterior(None)
+
+
+class LeaveOneOutABC:
+    """One reference table of every case, and the posterior without any one of them.
+
+    Each case's runs depend only on the seed, its name and the draws, and each case's
+    distance only on its own runs, so leaving a case out of one shared table gives the
+    same posterior as simulating the other cases alone (`abc_posterior`), once.
+    """
+
+    def __init__(
+        self,
+        cases: Sequence[ModelCase],
+        n_draws: int = 20_000,
+        accept: float = 0.01,
+        seed: int = 0,
+        priors: Sequence[SharedPrior] = SHARED_PRIORS,
+    ) -> None:
+        self.cases = list(cases)
+        self.accept = accept
+        self.theta = sample_prior(n_draws, np.random.SeedSequence([seed, 1]), priors)
+        self.seed = seed
+        self._distances: np.ndarray | None = None
+
+    def distances(self) -> np.ndarray:
+        """Distance of every draw to every case (rows in the order of `cases`)."""
+        if self._distances is None:
+            table = simulate_table(self.cases, self.theta, self.seed)
+            self._distances = table_distances(table, [target_of(c) for c in self.cases])
+        return self._distances
+
+    def posterior(self, held_out: str | None) -> dict[str, np.ndarray]:
+        """The posterior from every case but `held_out` (the prior when none is left)."""
+        keep = [i for i, c in enumerate(self.cases) if c.name != held_out]
+        if not keep:
+            k = max(1, round(self.accept * len(next(iter(self.theta.values())))))
+            return {key: v[:k] for key, v in self.theta.items()}
+        return accept_closest(self.theta, self.distances()[keep], self.accept)
