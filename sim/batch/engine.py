@@ -12,7 +12,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -420,16 +420,10 @@ def _run_locked(
     from sim.outcomes import scenario_columns
 
     columns = scenario_columns(base)
-    try:
+    with _assembling(out, hint):
         rows = store.assemble(
             parts, runs_schema(columns, override_keys, drawn_keys), columns, drawn_keys
         )
-    except OutputError as error:
-        raise BatchFailed(
-            f"{error}; finished chunks are kept in {out}; to finish the batch run: {hint}"
-        ) from None
-    except ChunkMismatch as error:
-        raise BatchFailed(f"{error}; to redo it run: {hint}") from None
     if rows != manifest["runs_total"]:  # assemble checks each chunk; this checks the count
         raise BatchFailed(f"runs.parquet would hold {rows} runs, not {manifest['runs_total']}")
     from sim.outcomes import spell_columns
@@ -437,14 +431,8 @@ def _run_locked(
     spell_parts = [
         (v.spec.label, slug, ids) for v, (slug, ids, _) in zip(planned, parts, strict=True)
     ]
-    try:
+    with _assembling(out, hint):
         spell_rows = store.assemble_spells(spell_parts, spell_columns(base.party_keys))
-    except OutputError as error:
-        raise BatchFailed(
-            f"{error}; finished chunks are kept in {out}; to finish the batch run: {hint}"
-        ) from None
-    except ChunkMismatch as error:
-        raise BatchFailed(f"{error}; to redo it run: {hint}") from None
     manifest.update(
         finished=_now(),
         complete=True,
@@ -459,6 +447,20 @@ def _run_locked(
     }
     _flush_or_fail(record, hint)
     return BatchResult(out, manifest, ran[0], ran[1], time.perf_counter() - started)
+
+
+@contextmanager
+def _assembling(out: Path, hint: str) -> Iterator[None]:
+    """Assembling a results file: a disk error or a damaged chunk becomes `BatchFailed`,
+    saying how to finish; the chunks stay."""
+    try:
+        yield
+    except OutputError as error:
+        raise BatchFailed(
+            f"{error}; finished chunks are kept in {out}; to finish the batch run: {hint}"
+        ) from None
+    except ChunkMismatch as error:
+        raise BatchFailed(f"{error}; to redo it run: {hint}") from None
 
 
 def _plan_tasks(
