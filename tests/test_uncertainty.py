@@ -137,3 +137,19 @@ def test_bad_ranges_are_refused_before_any_work(tmp_path: Path, option: str, mes
     assert message in run.stderr and "Traceback" not in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1
     assert not out.exists()
+
+
+def test_pigeonhole_weights_resample_rows_and_columns_independently() -> None:
+    from sim.stats.bootstrap import grand_means, pigeonhole_weights, row_moments
+
+    rng = np.random.default_rng(3)
+    y = rng.random((7, 11))
+    rows, cols = pigeonhole_weights(7, 11, 500, rng)
+    assert (rows.sum(axis=1) == 7).all() and (cols.sum(axis=1) == 11).all()
+    ones = grand_means(y, np.ones((1, 7)), np.ones((1, 11)))
+    assert ones[0] == pytest.approx(y.mean())
+    first, sd = row_moments(y, np.ones((1, 11)))
+    assert np.allclose(first[:, 0], y.mean(axis=1)) and np.allclose(sd[:, 0], y.std(1, ddof=1))
+    # Every replicate is a mean of resampled cells: inside the table's range.
+    means = grand_means(y, rows, cols)
+    assert y.min() <= means.min() and means.max() <= y.max()

@@ -136,18 +136,15 @@ def _two_way_bootstrap(
     intervals too narrow."""
     from scipy import stats
 
+    from sim.stats.bootstrap import grand_means, pigeonhole_weights, row_moments
+
     n_draws, reps = d.shape
-    rng = np.random.default_rng([seed, 21])
-    w_p = rng.multinomial(n_draws, np.full(n_draws, 1 / n_draws), size=n_boot).astype(float)
-    w_i = rng.multinomial(reps, np.full(reps, 1 / reps), size=n_boot).astype(float)
-    scale = n_draws * reps
+    w_p, w_i = pigeonhole_weights(n_draws, reps, n_boot, np.random.default_rng([seed, 21]))
 
     def grand(y: np.ndarray) -> np.ndarray:
-        return np.einsum("bp,pr,br->b", w_p, y, w_i) / scale
+        return grand_means(y, w_p, w_i)
 
-    first = d @ w_i.T / reps  # (draws, boot): each draw's difference, replicates resampled
-    second = (d * d) @ w_i.T / reps
-    sd = np.sqrt(np.maximum(second - first**2, 0.0) * reps / max(reps - 1, 1))
+    first, sd = row_moments(d, w_i)  # (draws, boot): each draw's difference, runs resampled
     chance = stats.norm.cdf(first / np.maximum(sd / np.sqrt(reps), se_floor))
     return {
         "difference": grand(d),

@@ -9,6 +9,8 @@ One job per module, all glue over lifelines and scipy (which compute the estimat
   and normal intervals clipped to the range the quantity can take.
 - `twosample`: log-rank, Cox hazard ratio ("not estimable" as None), McNemar exact,
   Wilcoxon signed-rank, Holm's correction, paired differences.
+- `bootstrap`: the two-way (pigeonhole) bootstrap of a crossed table (parameter draws
+  x replicates sharing their luck).
 - `competing`: cumulative incidence per ending (Aalen-Johansen) with intervals, and a
   z-test of the difference in one ending's cumulative incidence between two groups.
 
