@@ -90,6 +90,7 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_study_compare_and_report_carry_the_uncertainty(tmp_path: Path) -> None:
     out = tmp_path / "study"
     run = _cli(
