@@ -12,6 +12,8 @@ if TYPE_CHECKING:
     from sim.experiments.uncertainty_analysis import PairUncertainty, UncertaintyAnalysis
 
 FIGURE = "uncertainty_difference"
+NOISY = 0.25
+"""Above this share of run noise in the spread between draws, the text says to add runs."""
 
 
 def _pyplot() -> Any:
@@ -64,6 +66,11 @@ def format_text(analysis: UncertaintyAnalysis) -> str:
             f"(1 s.e.); run noise is {100 * pair.noise_share:.0f}% of the spread between "
             f"draws; raw share of draws with {pair.label_b} ahead {pair.share_better_raw:.2f}"
         )
+        if pair.noise_share > NOISY:
+            lines.append(
+                f"  more runs per draw would sharpen this: run noise is more than "
+                f"{100 * NOISY:.0f}% of the spread between draws (--runs-per-draw)"
+            )
         if pair.dependence:
             lines.append("  the sign depends on (Spearman rho with the difference, Holm p;")
             lines.append(
