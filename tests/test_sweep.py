@@ -115,22 +115,23 @@ def test_sweep_writes_batch_grid_and_figures(threshold_sweep, capsys):
 
 
 def test_survival_rises_with_the_collapse_threshold(threshold_sweep):
-    """What the model guarantees, and what it does not.
+    """What the model guarantees: run by run, a higher threshold never ends a truce sooner.
 
-    The threshold enters only the collapse check (ODD 7.5, equation 9), so in one
-    world with fixed draws a higher threshold can only delay collapse. But the
-    model draws its random numbers for the worlds still running, so a world that
-    survives longer at one grid point shifts the stream of the others: per-run
-    durations are NOT monotone across points even with common random numbers
-    (about one pair in six decreases). The law is: the share holding rises. We test
-    that, allowing each step to fall by at most 3 standard errors (none does).
+    The threshold enters only the collapse check (ODD 7.5, equation 9), and replicate i
+    meets the same random numbers at every grid point (they are keyed by replicate, hour
+    and slot, `sim.rules.rng`, not drawn from a shared stream). Until the truce at the
+    lower threshold collapses, both worlds are the same world; so every replicate's
+    duration is monotone in the threshold, exactly, and the share holding rises.
     """
     out, runs = threshold_sweep
+    frame = pd.read_parquet(out / "runs.parquet").sort_values("run")
+    values = frame.groupby("point")["design.escalation.collapse_threshold"].first()
+    assert values.is_monotonic_increasing
+    durations = frame["duration_h"].to_numpy().reshape(len(values), runs)
+    assert (np.diff(durations, axis=0) >= 0).all()
     table = analyse_sweep(out).table.sort_values("v_escalation.collapse_threshold")
     p = table["p_hold"].to_numpy()
-    se = np.sqrt(p * (1 - p) / runs)
-    assert (np.diff(p) >= -3 * np.hypot(se[1:], se[:-1])).all()
-    assert p[-1] - p[0] > 0.5  # and the effect is large
+    assert (np.diff(p) >= 0).all() and p[-1] - p[0] > 0.5  # and the effect is large
 
 
 def test_json_reports_unreached_medians_as_null(threshold_sweep, capsys):
