@@ -182,7 +182,7 @@ def analyse(
         register_parties_of(source, manifest)
         batch = Batch(runs=validate_runs(source, "runs table"), manifest=manifest or {})
     else:
-        batch = load_batch(source)
+        batch = load_batch(source, lean=True)
     runs = batch.runs
     variants = variant_order(runs, batch.manifest)
     survival = fit_survival(runs, "collapse", variants=variants, level=level)

@@ -234,9 +234,20 @@ def paired_comparison(
     """
     if runs_a["horizon_h"].max() != runs_b["horizon_h"].max():
         return None
-    merged = runs_a[["run", "collapsed", "duration_h"]].merge(
-        runs_b[["run", "collapsed", "duration_h"]], on="run", suffixes=("_a", "_b")
-    )
+    columns = ["run", "collapsed", "duration_h"]
+    if np.array_equal(runs_a["run"].to_numpy(), runs_b["run"].to_numpy()):
+        # The usual case (same runs, same order): pair rows by position, as the merge would.
+        merged = pd.DataFrame(
+            {
+                "run": runs_a["run"].to_numpy(),
+                "collapsed_a": runs_a["collapsed"].to_numpy(),
+                "duration_h_a": runs_a["duration_h"].to_numpy(),
+                "collapsed_b": runs_b["collapsed"].to_numpy(),
+                "duration_h_b": runs_b["duration_h"].to_numpy(),
+            }
+        )
+    else:
+        merged = runs_a[columns].merge(runs_b[columns], on="run", suffixes=("_a", "_b"))
     n = len(merged)
     if n == 0:
         return None

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 # sub-commands select Agg, and matplotlib falls back to Agg without a display.
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -372,6 +373,26 @@ def violations_plot(analysis: BatchAnalysis, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
+def shared_runs(runs: pd.DataFrame, variants: list[str]) -> np.ndarray:
+    """Run indices present in every variant, ascending.
+
+    Binary search in each variant's sorted indices instead of hashing millions of them.
+    """
+    shared: np.ndarray | None = None
+    for label in variants:
+        indices = runs.loc[runs["variant"] == label, "run"].to_numpy()
+        if len(indices) > 1 and not np.all(indices[1:] > indices[:-1]):
+            indices = np.unique(indices)
+        if shared is None:
+            shared = indices
+            continue
+        if len(indices) == 0:
+            return indices
+        pos = np.clip(np.searchsorted(indices, shared), 0, len(indices) - 1)
+        shared = shared[indices[pos] == shared]
+    return shared if shared is not None else np.array([], dtype=np.int64)
+
+
 def timelines_plot(
     analysis: BatchAnalysis, *, ax: Axes | None = None, runs_per_variant: int = 10
 ) -> Axes:
@@ -392,11 +413,7 @@ def timelines_plot(
         The axes.
     """
     runs = analysis.runs
-    shared = None
-    for label in analysis.variants:
-        indices = set(runs.loc[runs["variant"] == label, "run"])
-        shared = indices if shared is None else shared & indices
-    chosen = sorted(shared or [])[:runs_per_variant]
+    chosen = [int(i) for i in shared_runs(runs, analysis.variants)[:runs_per_variant]]
     n_rows = len(chosen) * len(analysis.variants)
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 1.2 + 0.22 * n_rows))
