@@ -152,10 +152,9 @@ def save_timeline_plot(
     path: Path, events: Sequence[Event], outcome: Mapping[str, Any], *, title: str
 ) -> Path:
     """Write the timeline figure to `path` (format from its extension)."""
-    import matplotlib
+    from sim.presentation.figures import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()  # headless, set in one place
 
     fig, ax = plt.subplots(figsize=(11, 3.6), constrained_layout=True)
     plot_timeline(events, outcome, title=title, ax=ax)

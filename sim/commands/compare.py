@@ -106,9 +106,9 @@ def run(args: argparse.Namespace) -> int:
             raise UserError(f"--explain: expected runs >= 1, got {args.explain}")
         manifest = _json.loads((Path(args.dir) / "manifest.json").read_text(encoding="utf-8"))
         two_mediators(manifest)  # refuse before any work
-        import matplotlib
+        from sim.presentation.figures import pyplot
 
-        matplotlib.use("Agg")
+        pyplot()  # headless, set in one place
         explained = explain_batch(args.dir, args.explain)
     if args.json:
         if overlay is None:
@@ -128,9 +128,9 @@ def run(args: argparse.Namespace) -> int:
         if explained is not None:
             print("\n" + explained)
     if args.plots:
-        import matplotlib
+        from sim.presentation.figures import pyplot
 
-        matplotlib.use("Agg")
+        pyplot()  # headless, set in one place
         from sim.analysis.plots import write_figures
 
         paths = write_figures(analysis, Path(args.dir) / "figures", reference=overlay)

@@ -58,8 +58,8 @@ def frequency_cells(
     observed = np.asarray(events, dtype=bool)
     # Hashing (pandas) rather than sorting every observation (np.unique): only the few
     # hundred distinct times are sorted.
-    event = pd.Series(times[observed]).value_counts(sort=False).sort_index()
-    censor = pd.Series(times[~observed]).value_counts(sort=False).sort_index()
+    event = pd.Series(times[observed]).value_counts(sort=False, dropna=False).sort_index()
+    censor = pd.Series(times[~observed]).value_counts(sort=False, dropna=False).sort_index()
     return (
         np.concatenate([event.index.to_numpy(float), censor.index.to_numpy(float)]),
         np.concatenate([np.ones(len(event), bool), np.zeros(len(censor), bool)]),
