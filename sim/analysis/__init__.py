@@ -220,6 +220,6 @@ def write_report(directory: str | Path, analysis: BatchAnalysis | None = None, *
 
 def write_figures(analysis: BatchAnalysis, outdir: str | Path, **kwargs: Any):
     """Write every figure as PNG and SVG; return the paths (see `sim.analysis.plots`)."""
-    from sim.analysis.plots import write_figures as _write_figures
+    from sim.analysis.figures import write_figures as _write_figures
 
     return _write_figures(analysis, outdir, **kwargs)

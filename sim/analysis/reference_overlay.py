@@ -22,7 +22,7 @@ from sim.errors import UserError
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.analysis import BatchAnalysis
-    from sim.analysis.report import Section
+    from sim.presentation.html import Section
     from sim.reference import ReferenceClass
 
 #: Filter keys of `--reference`, with what each takes (shown in errors and --help).
@@ -217,7 +217,7 @@ class ReferenceOverlay:
     def table(self) -> tuple[list[str], list[list[str]]]:
         """Headers and rows: the reference, then each variant's test against it."""
         from sim.analysis.compare import format_p
-        from sim.analysis.report import fmt_pct
+        from sim.analysis.tables import fmt_pct
 
         days = f"{self.horizon_h / 24:g} d"
         headers = ["", f"holding at {days}", f"at risk at {days}"]
@@ -266,7 +266,7 @@ class ReferenceOverlay:
         return text + "."
 
     def _median_text(self) -> str:
-        from sim.analysis.report import fmt_hours
+        from sim.analysis.tables import fmt_hours
 
         m = self.median_h
         if m["estimate"] is None:
@@ -275,7 +275,7 @@ class ReferenceOverlay:
 
     def format_text(self) -> str:
         """The 'Reference class' block of `ceasefire compare`."""
-        from sim.analysis.report import text_table
+        from sim.presentation.tables import text_table
 
         out = [
             f"Reference class: {self.label}",
@@ -292,7 +292,8 @@ class ReferenceOverlay:
 
     def section(self) -> Section:
         """The report's "Reference class" section (id ``reference``)."""
-        from sim.analysis.report import Section, html_table
+        from sim.presentation.html import Section
+        from sim.presentation.tables import html_table
 
         parts = [
             "<p>"

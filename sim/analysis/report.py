@@ -118,7 +118,7 @@ def write_report(
         analysis = analyse(directory)
     embedded: list[tuple[str, str, Path]] = []
     if figures:
-        from sim.analysis.plots import FIGURES, write_figures
+        from sim.analysis.figures import FIGURES, write_figures
 
         paths = write_figures(analysis, directory / "figures", reference=reference)
         by_name = {p.stem: p for p in paths if p.suffix == ".png"}

@@ -131,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
         from sim.presentation.figures import pyplot
 
         pyplot()  # headless, set in one place
-        from sim.analysis.plots import write_figures
+        from sim.analysis.figures import write_figures
 
         paths = write_figures(analysis, Path(args.dir) / "figures", reference=overlay)
         if not args.json:  # keep --json output parseable
