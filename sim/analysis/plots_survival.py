@@ -88,7 +88,7 @@ def survival_plot(
             linewidth=0,
         )
     if reference is not None and endpoint == "collapse":
-        from sim.reference import plot_reference
+        from sim.analysis.reference_survival import plot_reference
 
         plot_reference(ax, reference.reference, label=reference.label, max_time=horizon)
     if shown == horizon:

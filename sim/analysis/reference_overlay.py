@@ -22,8 +22,8 @@ from sim.errors import UserError
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.analysis import BatchAnalysis
+    from sim.analysis.reference_class import ReferenceClass
     from sim.presentation.html import Section
-    from sim.reference import ReferenceClass
 
 #: Filter keys of `--reference`, with what each takes (shown in errors and --help).
 FILTER_KEYS: dict[str, str] = {
@@ -101,7 +101,7 @@ def parse_reference_filter(text: str | None):
     Raises:
         UserError: a malformed pair, an unknown key (naming the known ones) or a bad value.
     """
-    from sim.reference import ReferenceFilter
+    from sim.analysis.reference_class import ReferenceFilter
 
     text = (text or "").strip()
     if text.lower() in ("", "all"):
@@ -332,12 +332,11 @@ def reference_overlay(analysis: BatchAnalysis, filt: Any) -> ReferenceOverlay:
     Raises:
         UserError: a bad filter, or one that matches no usable ceasefire.
     """
-    from sim.reference import (
-        HOURS_PER_DAY,
+    from sim.analysis.reference_class import HOURS_PER_DAY, reference_class
+    from sim.analysis.reference_survival import (
         compare_with_simulated,
         fit_km,
         median_with_ci,
-        reference_class,
         survival_at,
     )
     from sim.stats import number_at_risk
