@@ -111,7 +111,7 @@ def write_report(
     Returns:
         The path of the report.
     """
-    from sim.analysis import analyse
+    from sim.analysis.result import analyse
 
     directory = Path(directory)
     if analysis is None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sim.analysis.style import variant_colours
-from sim.explain.decompose import Decomposition
+
+if TYPE_CHECKING:  # pragma: no cover (the results, not the simulation, are shown here)
+    from sim.explain.decompose import Decomposition
 
 UNITS = {"survival": "points", "rmst": "hours"}
 TITLES = {"survival": "two-week survival", "rmst": "restricted mean survival"}
