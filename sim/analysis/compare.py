@@ -354,8 +354,10 @@ def compare_pair(
     """
     from sim.analysis.survival import durations_and_events
 
-    runs_a = runs[runs["variant"] == a.variant]
-    runs_b = runs[runs["variant"] == b.variant]
+    # Only the columns the tests read: each variant's slice is then a third of the rows' size.
+    columns = ["run", "horizon_h", "duration_h", "collapsed"]
+    runs_a = runs.loc[runs["variant"] == a.variant, columns]
+    runs_b = runs.loc[runs["variant"] == b.variant, columns]
     t_a, e_a = durations_and_events(runs_a, "collapse")
     t_b, e_b = durations_and_events(runs_b, "collapse")
     test = _stats.logrank(t_a, e_a, t_b, e_b)

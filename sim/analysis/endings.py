@@ -54,6 +54,7 @@ def _first_spell_endings(runs: pd.DataFrame, spells_path: Path) -> pd.Categorica
     Matched on (variant, run) through integer keys rather than a MultiIndex of strings,
     which at millions of runs took most of the analysis's time and memory.
     """
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     spells = pq.read_table(
@@ -62,6 +63,7 @@ def _first_spell_endings(runs: pd.DataFrame, spells_path: Path) -> pd.Categorica
         filters=[("spell", "==", 0)],
         read_dictionary=["variant", "ending"],
     ).to_pandas()
+    pa.default_memory_pool().release_unused()  # freed decoding pages back (see load.py)
     labels = sorted({str(v) for v in runs["variant"].unique()})
     index = {label: i for i, label in enumerate(labels)}
     width = int(max(runs["run"].max(), spells["run"].max() if len(spells) else 0)) + 1
