@@ -209,30 +209,14 @@ def timelines_plot(
         f"Sample runs (the first {len(chosen)} of each variant, paired by random numbers; "
         "upper marker: first violation, lower: end)"
     )
+
+    def marker(symbol: str, colour: str, label: str) -> Line2D:
+        return Line2D([], [], marker=symbol, linestyle="", color=colour, label=label)
+
     handles = (
-        [
-            Line2D(
-                [],
-                [],
-                marker="o",
-                linestyle="",
-                color=cause_colour(a),
-                label=f"first: {actor_name(a)}",
-            )
-            for a in actors()
-        ]
-        + [
-            Line2D(
-                [],
-                [],
-                marker="s",
-                linestyle="",
-                color=cause_colour(c),
-                label=f"end: {cause_name(c)}",
-            )
-            for c in causes()
-        ]
-        + [Line2D([], [], marker=">", linestyle="", color="0.5", label="held to the end")]
+        [marker("o", cause_colour(a), f"first: {actor_name(a)}") for a in actors()]
+        + [marker("s", cause_colour(c), f"end: {cause_name(c)}") for c in causes()]
+        + [marker(">", "0.5", "held to the end")]
     )
     ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return ax

@@ -76,33 +76,21 @@ def summarize(
     """
     kmf = fit_km(ref.durations_days, ref.events, "reference")
     median = median_with_ci(kmf)
+
+    def row(t: float, **values: Any) -> dict[str, Any]:
+        return {"days": float(t), "hours": float(t) * HOURS_PER_DAY, **values}
+
     shares = []
     for t in share_days:
         s, low, high = survival_at(kmf, t)
-        shares.append(
-            {
-                "days": float(t),
-                "hours": float(t) * HOURS_PER_DAY,
-                "share": 1.0 - s,
-                "ci_low": 1.0 - high,
-                "ci_high": 1.0 - low,
-            }
-        )
+        shares.append(row(t, share=1.0 - s, ci_low=1.0 - high, ci_high=1.0 - low))
     durations = ref.durations_days
     km_rows = []
     for t in km_days:
         s, low, high = survival_at(kmf, t)
-        km_rows.append(
-            {
-                "days": float(t),
-                "hours": float(t) * HOURS_PER_DAY,
-                "survival": s,
-                "ci_low": low,
-                "ci_high": high,
-                # at risk just after t: still observed beyond it
-                "at_risk": _km.number_at_risk(durations, t),
-            }
-        )
+        # at risk just after t: still observed beyond it
+        at_risk = _km.number_at_risk(durations, t)
+        km_rows.append(row(t, survival=s, ci_low=low, ci_high=high, at_risk=at_risk))
     return {
         "filter": ref.filter.as_dict(),
         "filter_text": ref.filter.describe(),
