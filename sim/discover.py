@@ -170,11 +170,16 @@ def discover(
     return Discovery(outcome, len(y), float(y.mean()), threshold, boxes, stats, limits)
 
 
-def tradeoff_figure(d: Discovery):
-    """Each PRIM box's peeling trajectory: density against coverage, the chosen point marked."""
-    import matplotlib.pyplot as plt
+def tradeoff_figure(d: Discovery, *, ax=None):
+    """Each PRIM box's peeling trajectory: density against coverage, the chosen point marked.
 
-    fig, ax = plt.subplots(figsize=(6, 4.5))
+    Draws on `ax` (a new figure when None) and returns the axes.
+    """
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(6, 4.5))
+    fig = ax.figure
     for i, b in enumerate(d.boxes, start=1):
         t = b.trajectory
         sc = ax.scatter(t["coverage"], t["density"], c=t["res_dim"], cmap="viridis", s=18)
@@ -187,7 +192,7 @@ def tradeoff_figure(d: Discovery):
     ax.set_ylabel("density")
     ax.set_title(f"PRIM peeling trajectories ({d.outcome})")
     fig.tight_layout()
-    return fig
+    return ax
 
 
 def write_outputs(d: Discovery, directory: str | Path) -> list[Path]:
@@ -202,7 +207,7 @@ def write_outputs(d: Discovery, directory: str | Path) -> list[Path]:
     with folder.undo_on_error():
         paths.append(folder.write_json("discovery/discovery.json", _nan_to_none(d.to_dict())))
         paths.append(folder.write_text("discovery/discovery.txt", d.format_table() + "\n"))
-        fig = tradeoff_figure(d)
+        fig = tradeoff_figure(d).figure
         for ext in ("png", "svg"):
             paths.append(folder.save_figure(f"discovery/prim_tradeoff.{ext}", fig))
         plt.close(fig)

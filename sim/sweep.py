@@ -21,7 +21,6 @@ from sim.experiments.sweep import (
 from sim.experiments.sweep_analysis import SweepAnalysis, analyse_sweep, format_median
 from sim.experiments.sweep_figures import (
     baseline_values,
-    embed_png,
     save_figure,
     sweep_figure,
     sweep_sections,
@@ -39,7 +38,6 @@ __all__ = [
     "analyse_sweep",
     "baseline_values",
     "check_in_range",
-    "embed_png",
     "format_median",
     "numeric_param",
     "parse_grid",

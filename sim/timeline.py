@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.analysis.style import ACTOR_NAMES, actors, cause_colour
+from sim.analysis.style import ACTOR_NAMES, actors, lane_colour
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -24,10 +24,6 @@ _OTHERS = {"mediator": "Mediator", "retaliation": "Two sides", "mediator_walkout
 
 def _who(key: str) -> str:
     return ACTOR_NAMES.get(key) or _OTHERS.get(key, key)
-
-
-def _colour(key: str) -> str:
-    return "#4d4d4d" if key == "mediator" else cause_colour(key)
 
 
 def _when(hour: float) -> str:
@@ -127,7 +123,7 @@ def plot_timeline(
             y_of[lane],
             marker=marker,
             s=size,
-            color=_colour(lane),
+            color=lane_colour(lane),
             label=label,
             zorder=3,
         )
@@ -152,10 +148,9 @@ def save_timeline_plot(
     path: Path, events: Sequence[Event], outcome: Mapping[str, Any], *, title: str
 ) -> Path:
     """Write the timeline figure to `path` (format from its extension)."""
-    import matplotlib
+    from sim.presentation.figures import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()  # headless, set in one place
 
     fig, ax = plt.subplots(figsize=(11, 3.6), constrained_layout=True)
     plot_timeline(events, outcome, title=title, ax=ax)

@@ -13,7 +13,16 @@ ROOT = Path(sim.__file__).parent
 
 # Lowest first. A module's layer is that of its top-level name under `sim`.
 LAYERS = {
-    "foundation": {"errors", "resources", "safe_input", "schema", "outcomes", "results", "data"},
+    "foundation": {
+        "errors",
+        "resources",
+        "safe_input",
+        "schema",
+        "outcomes",
+        "results",
+        "data",
+        "presentation",
+    },
     "scenario": {"scenario"},
     "rules": {"rules"},
     "model": {"model", "agents", "worlds", "narration"},

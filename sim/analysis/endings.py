@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.analysis.survival import variant_groups
 from sim.stats.competing import (
     CifDifference,
     CumulativeIncidence,
@@ -34,18 +35,59 @@ SPELLS_FILE = "spells.parquet"
 
 
 def first_truce_endings(runs: pd.DataFrame, folder: Path | None = None) -> pd.Series:
-    """The ending of each run's first truce, aligned with `runs`."""
+    """The ending of each run's first truce, aligned with `runs` (a categorical)."""
     spells_path = folder / SPELLS_FILE if folder is not None else None
     if spells_path is not None and spells_path.is_file():
-        spells = pd.read_parquet(spells_path, columns=["variant", "run", "spell", "ending"])
-        first = spells[spells.spell == 0].set_index(["variant", "run"])["ending"]
-        index = pd.MultiIndex.from_arrays([runs["variant"].astype(str), runs["run"]])
-        found = first.reindex(index)
-        if not found.isna().any():
-            return pd.Series(found.to_numpy(), index=runs.index, name="ending")
+        found = _first_spell_endings(runs, spells_path)
+        if found is not None:
+            return pd.Series(found, index=runs.index, name="ending")
     held = runs["duration_h"].to_numpy() >= runs["horizon_h"].to_numpy() - 1e-9
-    ending = np.where(runs["collapsed"], "breakdown", np.where(held, "expired", "replaced"))
+    collapsed = runs["collapsed"].to_numpy(bool)
+    codes = np.where(collapsed, 0, np.where(held, 2, 1)).astype(np.int8)
+    ending = pd.Categorical.from_codes(codes, categories=list(ENDINGS))
     return pd.Series(ending, index=runs.index, name="ending")
+
+
+def _first_spell_endings(runs: pd.DataFrame, spells_path: Path) -> pd.Categorical | None:
+    """The ending of spell 0 of every run from spells.parquet; None if one is missing.
+
+    Matched on (variant, run) through integer keys rather than a MultiIndex of strings,
+    which at millions of runs took most of the analysis's time and memory.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    spells = pq.read_table(
+        spells_path,
+        columns=["variant", "run", "spell", "ending"],
+        filters=[("spell", "==", 0)],
+        read_dictionary=["variant", "ending"],
+    ).to_pandas()
+    pa.default_memory_pool().release_unused()  # freed decoding pages back (see load.py)
+    labels = sorted({str(v) for v in runs["variant"].unique()})
+    index = {label: i for i, label in enumerate(labels)}
+    width = int(max(runs["run"].max(), spells["run"].max() if len(spells) else 0)) + 1
+
+    def keys(variant: pd.Series, run: pd.Series) -> np.ndarray:
+        codes = _categorical(variant)
+        ids = np.array([index.get(str(c), -1) for c in codes.categories], dtype=np.int64)
+        return ids[codes.codes] * width + run.to_numpy(np.int64)
+
+    run_keys = keys(runs["variant"], runs["run"])
+    spell_keys = keys(spells["variant"], spells["run"])
+    order = np.argsort(spell_keys, kind="stable")
+    spell_keys = spell_keys[order]
+    pos = np.clip(np.searchsorted(spell_keys, run_keys), 0, max(len(spell_keys) - 1, 0))
+    if len(spell_keys) == 0 or not np.array_equal(spell_keys[pos], run_keys):
+        return None
+    ending = _categorical(spells["ending"]).take(order[pos])
+    return None if ending.isna().any() else ending
+
+
+def _categorical(values: pd.Series) -> pd.Categorical:
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.array
+    return pd.Categorical(values.astype(object))
 
 
 @dataclass
@@ -149,11 +191,14 @@ def analyse_endings(
     horizon = float(runs["horizon_h"].min())
     present = [e for e in ENDINGS if (ending == e).any()] or ["breakdown"]
     incidence: dict[str, CumulativeIncidence] = {}
+    groups = variant_groups(runs)
     for label in variants:
-        mine = runs["variant"].astype(str) == label
-        durations = runs.loc[mine, "duration_h"].to_numpy(float)
+        rows = groups[label].index
         incidence[label] = cumulative_incidence(
-            durations, ending[mine].to_numpy(object), ending_names=present, level=level
+            groups[label]["duration_h"].to_numpy(float),
+            ending.loc[rows],
+            ending_names=present,
+            level=level,
         )
     differences = [
         (a, b, cif_difference_test(incidence[a], incidence[b], "breakdown", horizon))

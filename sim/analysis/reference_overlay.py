@@ -22,8 +22,8 @@ from sim.errors import UserError
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.analysis import BatchAnalysis
-    from sim.analysis.report import Section
-    from sim.reference import ReferenceClass
+    from sim.analysis.reference_class import ReferenceClass
+    from sim.presentation.html import Section
 
 #: Filter keys of `--reference`, with what each takes (shown in errors and --help).
 FILTER_KEYS: dict[str, str] = {
@@ -101,7 +101,7 @@ def parse_reference_filter(text: str | None):
     Raises:
         UserError: a malformed pair, an unknown key (naming the known ones) or a bad value.
     """
-    from sim.reference import ReferenceFilter
+    from sim.analysis.reference_class import ReferenceFilter
 
     text = (text or "").strip()
     if text.lower() in ("", "all"):
@@ -217,7 +217,7 @@ class ReferenceOverlay:
     def table(self) -> tuple[list[str], list[list[str]]]:
         """Headers and rows: the reference, then each variant's test against it."""
         from sim.analysis.compare import format_p
-        from sim.analysis.report import fmt_pct
+        from sim.analysis.tables import fmt_pct
 
         days = f"{self.horizon_h / 24:g} d"
         headers = ["", f"holding at {days}", f"at risk at {days}"]
@@ -266,7 +266,7 @@ class ReferenceOverlay:
         return text + "."
 
     def _median_text(self) -> str:
-        from sim.analysis.report import fmt_hours
+        from sim.analysis.tables import fmt_hours
 
         m = self.median_h
         if m["estimate"] is None:
@@ -275,7 +275,7 @@ class ReferenceOverlay:
 
     def format_text(self) -> str:
         """The 'Reference class' block of `ceasefire compare`."""
-        from sim.analysis.report import text_table
+        from sim.presentation.tables import text_table
 
         out = [
             f"Reference class: {self.label}",
@@ -292,7 +292,8 @@ class ReferenceOverlay:
 
     def section(self) -> Section:
         """The report's "Reference class" section (id ``reference``)."""
-        from sim.analysis.report import Section, html_table
+        from sim.presentation.html import Section
+        from sim.presentation.tables import html_table
 
         parts = [
             "<p>"
@@ -331,12 +332,11 @@ def reference_overlay(analysis: BatchAnalysis, filt: Any) -> ReferenceOverlay:
     Raises:
         UserError: a bad filter, or one that matches no usable ceasefire.
     """
-    from sim.reference import (
-        HOURS_PER_DAY,
+    from sim.analysis.reference_class import HOURS_PER_DAY, reference_class
+    from sim.analysis.reference_survival import (
         compare_with_simulated,
         fit_km,
         median_with_ci,
-        reference_class,
         survival_at,
     )
     from sim.stats import number_at_risk

@@ -101,6 +101,15 @@ def cause_name(cause: str) -> str:
     return OTHER_CAUSE_NAMES.get(cause, cause.replace("_", " "))
 
 
+#: The mediator's lane in a run's timeline (not a variant: the mediator in charge).
+MEDIATOR_LANE_COLOUR = "#4d4d4d"
+
+
+def lane_colour(key: str) -> str:
+    """Colour of a lane of a run's timeline: a party, the mediator, or a cause."""
+    return MEDIATOR_LANE_COLOUR if key == "mediator" else cause_colour(key)
+
+
 def cause_colour(cause: str) -> str:
     """Return the colour of a collapse cause or party (grey for anything unknown)."""
     if cause in ACTOR_NAMES:

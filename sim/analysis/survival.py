@@ -65,6 +65,19 @@ def durations_and_events(runs: pd.DataFrame, endpoint: Endpoint) -> tuple[np.nda
     raise ValueError(f"unknown endpoint {endpoint!r}")
 
 
+def variant_groups(runs: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The runs of each variant, keyed by label, found in one pass over the table.
+
+    One groupby instead of a comparison of every row per variant; the variant column may
+    hold strings or categories (empty categories are skipped).
+    """
+    return {
+        str(label): group
+        for label, group in runs.groupby("variant", sort=False, observed=True)
+        if len(group)
+    }
+
+
 @dataclass(frozen=True)
 class SurvivalAt:
     """Kaplan-Meier survival probability at one time with its confidence interval.
@@ -295,11 +308,12 @@ def fit_survival(
         >>> fit_survival(runs)["russia"].median_h
         20.0
     """
-    labels = variants or sorted(pd.unique(runs["variant"].astype(str)))
+    groups = variant_groups(runs)
+    labels = variants or sorted(groups)
     results: dict[str, VariantSurvival] = {}
     for label in labels:
-        group = runs[runs["variant"].astype(str) == label]
-        if group.empty:
+        group = groups.get(label)
+        if group is None or group.empty:
             continue
         durations, events = durations_and_events(group, endpoint)
         results[label] = fit_variant(

@@ -120,9 +120,9 @@ def run(args: argparse.Namespace) -> int:
         lines += [f"Skipped {name}: {why}" for name, why in done.skipped]
         lines += ["", "Does the model beat the baselines?", *verdict(result)]
     if args.out:
-        import matplotlib
+        from sim.presentation.figures import pyplot
 
-        matplotlib.use("Agg")
+        pyplot()  # headless, set in one place
         paths = result.write(args.out)  # OS errors: one line from the results writer
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))

@@ -109,9 +109,9 @@ def run(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
     from pathlib import Path
 
-    import matplotlib
+    from sim.presentation.figures import pyplot
 
-    matplotlib.use("Agg")
+    pyplot()  # headless, set in one place
     from sim.batch.limits import MAX_WORKERS, bounded, check_worlds
     from sim.calibration import default_priors_path, load_priors, run_abc
     from sim.commands._common import check_writable

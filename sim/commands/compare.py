@@ -109,9 +109,9 @@ def run(args: argparse.Namespace) -> int:
             raise UserError(f"--explain: expected runs >= 1, got {args.explain}")
         manifest = _json.loads((Path(args.dir) / "manifest.json").read_text(encoding="utf-8"))
         two_mediators(manifest)  # refuse before any work
-        import matplotlib
+        from sim.presentation.figures import pyplot
 
-        matplotlib.use("Agg")
+        pyplot()  # headless, set in one place
         explained = explain_batch(args.dir, args.explain)
     from sim.commands._common import run_uncertainty_for, uncertainty_requested
     from sim.experiments.uncertainty_batch import found
@@ -150,10 +150,10 @@ def run(args: argparse.Namespace) -> int:
         if uncertainty is not None:
             print("\n" + uncertainty.format_text())
     if args.plots:
-        import matplotlib
+        from sim.presentation.figures import pyplot
 
-        matplotlib.use("Agg")
-        from sim.analysis.plots import write_figures
+        pyplot()  # headless, set in one place
+        from sim.analysis.figures import write_figures
 
         paths = write_figures(analysis, Path(args.dir) / "figures", reference=overlay)
         if not args.json:  # keep --json output parseable

@@ -56,9 +56,9 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(
             "discover needs EMA Workbench: pip install 'ceasefire-sim[discover]'"
         ) from None
-    import matplotlib
+    from sim.presentation.figures import pyplot
 
-    matplotlib.use("Agg")
+    pyplot()  # headless, set in one place
     from sim.discover import discover, load_cases, write_outputs
 
     x, y = load_cases(args.dir, args.outcome)

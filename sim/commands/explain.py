@@ -84,9 +84,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(format_table(result))
     if args.out is not None:
-        import matplotlib
+        from sim.presentation.figures import pyplot
 
-        matplotlib.use("Agg")
+        pyplot()  # headless, set in one place
         paths = write_outputs(result, args.out)
         if not args.json:
             print(f"\n{len(paths)} files written to {args.out}.")

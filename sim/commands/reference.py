@@ -216,9 +216,9 @@ def run(args: argparse.Namespace) -> int:
         filt = parse_reference_filter(args.filter)
     ref = reference_class(filt)
     if args.plot:
-        import matplotlib
+        from sim.presentation.figures import pyplot
 
-        matplotlib.use("Agg")
+        pyplot()  # headless, set in one place
     if args.competing:
         from sim.evidence.reference_competing import (
             format_competing,

@@ -32,20 +32,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Analyse DIR, write the report, print its path."""
-    import matplotlib
+    """Analyse DIR, write the report of its kind, print its path."""
+    from sim.presentation.figures import pyplot
 
-    matplotlib.use("Agg")
+    pyplot()  # headless, set in one place
     from sim.analysis import analyse, write_report
-    from sim.sensitivity import sensitivity_sections
-    from sim.sweep import sweep_sections
+    from sim.analysis.report import write_focused_report
+    from sim.presentation.kinds import batch_extras, detect
 
     directory = Path(args.dir)
-    extra = [*sweep_sections(directory), *sensitivity_sections(directory)]
-    if extra:
-        # Hundreds of design points are not variants to compare pairwise: the sweep or
-        # sensitivity sections are the analysis.
-        print(_write_focused_report(directory, extra))
+    found = detect(directory)  # the registry of report kinds: sweep, sensitivity, ...
+    if found is not None:
+        # Hundreds of design points are not variants to compare pairwise: the kind's
+        # sections are the analysis.
+        print(write_focused_report(directory, *found))
         return 0
     analysis = analyse(directory)
     overlay = None
@@ -53,42 +53,6 @@ def run(args: argparse.Namespace) -> int:
         from sim.analysis.reference_overlay import reference_overlay
 
         overlay = reference_overlay(analysis, args.reference)
-    from sim.experiments.uncertainty_batch import report_sections
-    from sim.explain.batch import report_section
-
-    section = report_section(directory)
-    extra_sections = [section] if section is not None else []
-    extra_sections += report_sections(directory)
-    print(write_report(directory, analysis, reference=overlay, extra_sections=extra_sections))
+    extra = batch_extras(directory)
+    print(write_report(directory, analysis, reference=overlay, extra_sections=extra))
     return 0
-
-
-def _write_focused_report(directory: Path, extra: list) -> Path:
-    """Report of a sweep or sensitivity folder: scenario, its sections, how to reproduce."""
-    from types import SimpleNamespace
-
-    from sim.analysis.load import load_batch
-    from sim.analysis.report import (
-        REPORT_FILE,
-        Section,
-        render_html,
-        reproduce_section,
-        scenario_section,
-    )
-
-    batch = load_batch(directory)
-    view = SimpleNamespace(batch=batch)  # the two sections read only the manifest and path
-    question = Section(
-        "question",
-        "The question",
-        '<p class="question">Which assumptions drive how long the truce holds?</p>',
-    )
-    sections = [question, scenario_section(view), *extra, reproduce_section(view)]
-    name = (batch.manifest.get("scenario") or {}).get("name", "")
-    from sim.results import ResultsFolder
-
-    kind = "sweep" if extra[0].id == "sweep" else "sensitivity"
-    folder = ResultsFolder(directory)
-    path = folder.write_text(REPORT_FILE, render_html(sections, f"Ceasefire {kind} report: {name}"))
-    folder.record()
-    return path

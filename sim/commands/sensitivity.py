@@ -90,9 +90,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Validate, design, run, analyse and plot; exit status 2 on bad input."""
-    import matplotlib
+    from sim.presentation.figures import pyplot
 
-    matplotlib.use("Agg")
+    pyplot()  # headless, chosen in one place
 
     from sim.batch import load_for_batch
     from sim.errors import UserError

@@ -74,9 +74,9 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
-    import matplotlib
+    from sim.presentation.figures import pyplot
 
-    matplotlib.use("Agg")
+    pyplot()  # headless, set in one place
     from sim.analysis import analyse, write_report
     from sim.api import nothing_left_on_failure
     from sim.batch import BatchFailed, load_for_batch, run_batch

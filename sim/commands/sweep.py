@@ -58,9 +58,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Plan, run, analyse and plot the sweep; exit status 2 on bad input."""
-    import matplotlib
+    from sim.presentation.figures import pyplot
 
-    matplotlib.use("Agg")
+    pyplot()  # headless, chosen in one place
 
     from sim.batch import load_for_batch
     from sim.experiments.sweep import plan_sweep, run_sweep

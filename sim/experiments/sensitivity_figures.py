@@ -13,17 +13,18 @@ from sim.experiments.sensitivity_analysis import (
     _fmt_index,
     analyse_sensitivity,
 )
-from sim.experiments.sweep_figures import embed_png
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
-    from sim.analysis.report import Section
+    from sim.presentation import Section
 
 
 def sensitivity_figure(analysis: SensitivityAnalysis, output: str) -> Figure:
     """Ranked horizontal bars with CI whiskers, one panel per mediator, for one output."""
-    import matplotlib.pyplot as plt
+    from sim.presentation.figures import pyplot
+
+    plt = pyplot()
 
     from sim.analysis.style import variant_colours
 
@@ -117,7 +118,8 @@ def sensitivity_sections(directory: str | Path) -> list[Section]:
     """
     import html
 
-    from sim.analysis.report import Section, html_table
+    from sim.presentation import Section, html_table
+    from sim.presentation.figures import figure_html
 
     directory = Path(directory)
     if not (directory / DESIGN_FILE).exists():
@@ -167,6 +169,6 @@ def sensitivity_sections(directory: str | Path) -> list[Section]:
             parts.append(f"<h4>{html.escape(mediator)}</h4>")
             parts.append(html_table(["parameter", *columns], rows))
         png = directory / "figures" / f"sensitivity_{output}.png"
-        parts.append(embed_png(png, f"What moves the {title}", f"sensitivity_{output}"))
+        parts.append(figure_html(f"sensitivity_{output}", f"What moves the {title}", png))
     parts += [f'<p class="note">{html.escape(n)}</p>' for n in analysis.notes]
     return [Section("sensitivity", "Which parameters matter", "\n".join(parts))]

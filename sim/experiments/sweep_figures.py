@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     from matplotlib.figure import Figure
 
-    from sim.analysis.report import Section
+    from sim.presentation import Section
 
 
 def _key_label(key: str) -> str:
@@ -34,7 +34,9 @@ def sweep_figure(analysis: SweepAnalysis, key: str) -> Figure:
     grid points are pooled (the Kaplan-Meier estimate over the grid's other
     values), one line per mediator.
     """
-    import matplotlib.pyplot as plt
+    from sim.presentation.figures import pyplot
+
+    plt = pyplot()
 
     from sim.analysis.style import variant_colours
 
@@ -235,7 +237,9 @@ def _pooled_table(analysis: SweepAnalysis, key: str) -> pd.DataFrame:
 
 def save_figure(fig: Figure, outdir: Path, name: str, formats: Sequence[str] = ("png", "svg")):
     """Save `fig` as ``outdir/name.<fmt>`` for each format, byte-stable; return the paths."""
-    import matplotlib.pyplot as plt
+    from sim.presentation.figures import pyplot
+
+    plt = pyplot()
 
     from sim.results.writer import save_figure as write_figure
 
@@ -266,19 +270,6 @@ def write_sweep_figures(analysis: SweepAnalysis, outdir: str | Path | None = Non
 # --------------------------------------------------------------------------- report
 
 
-def embed_png(path: Path, caption: str, name: str) -> str:
-    """An HTML <figure> with the PNG embedded as base64."""
-    import base64
-    import html
-
-    data = base64.b64encode(path.read_bytes()).decode("ascii")
-    return (
-        f'<figure id="figure-{html.escape(name)}"><img alt="{html.escape(caption)}" '
-        f'src="data:image/png;base64,{data}"><figcaption>{html.escape(caption)}'
-        "</figcaption></figure>"
-    )
-
-
 def sweep_sections(directory: str | Path) -> list[Section]:
     """Report sections for a sweep folder (empty if the folder holds no sweep).
 
@@ -287,7 +278,8 @@ def sweep_sections(directory: str | Path) -> list[Section]:
     """
     import html
 
-    from sim.analysis.report import Section, html_table
+    from sim.presentation import Section, html_table
+    from sim.presentation.figures import figure_html
 
     directory = Path(directory)
     if not (directory / SWEEP_FILE).exists():
@@ -319,7 +311,7 @@ def sweep_sections(directory: str | Path) -> list[Section]:
         png = directory / "figures" / f"{figure_name(key)}.png"
         if not png.exists():
             write_sweep_figures(analysis)
-        figures.append(embed_png(png, f"Sweep over {key}", figure_name(key)))
+        figures.append(figure_html(figure_name(key), f"Sweep over {key}", png))
     axes = "; ".join(
         f"{a['key']}: {', '.join(f'{v:g}' for v in a['values'])}" for a in analysis.sweep["axes"]
     )

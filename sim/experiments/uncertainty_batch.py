@@ -103,3 +103,23 @@ def report_sections(directory: str | Path) -> list[Any]:
     """The report's sections for DIR/uncertainty/ (none when there is none)."""
     analysis = found(directory)
     return [] if analysis is None else analysis.sections()
+
+
+def report_section(directory: str | Path) -> Any | None:
+    """The section a batch's report adds for DIR/uncertainty/, or None."""
+    sections = report_sections(directory)
+    return sections[0] if sections else None
+
+
+def own_sections(directory: str | Path) -> list[Any]:
+    """The sections of DIR when DIR is itself an uncertainty batch (else none)."""
+    from sim.experiments.uncertainty_analysis import analyse_uncertainty
+
+    directory = Path(directory)
+    try:
+        design = read_manifest(directory).get("design") or {}
+    except UserError:
+        return []
+    if design.get("kind") != "uncertainty":
+        return []
+    return analyse_uncertainty(directory).sections()

@@ -6,6 +6,8 @@ import html
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sim.presentation.figures import pyplot
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
@@ -14,17 +16,6 @@ if TYPE_CHECKING:
 FIGURE = "uncertainty_difference"
 NOISY = 0.25
 """Above this share of run noise in the spread between draws, the text says to add runs."""
-
-
-def _pyplot() -> Any:
-    """pyplot, headless unless a backend was already chosen."""
-    import matplotlib
-
-    if "matplotlib.pyplot" not in __import__("sys").modules:
-        matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 def _value(pair: PairUncertainty, x: float) -> str:
@@ -91,7 +82,7 @@ def difference_figure(
     the mean and the interval over parameters marked. Returns the axes."""
     from sim.analysis.style import variant_colours
 
-    plt = _pyplot()
+    plt = pyplot()
     pair = pair or analysis.pairs[0]
     if ax is None:
         _fig, ax = plt.subplots(figsize=(7.5, 4.2), layout="constrained")
@@ -131,7 +122,7 @@ def dependence_figure(
 ) -> Axes:
     """Each draw's difference against the parameter the sign depends on most (largest
     |Spearman rho|), draws where B does better filled. Returns the axes."""
-    plt = _pyplot()
+    plt = pyplot()
     pair = pair or analysis.pairs[0]
     if ax is None:
         _fig, ax = plt.subplots(figsize=(6, 4.2), layout="constrained")
@@ -170,7 +161,7 @@ def write_figure(analysis: UncertaintyAnalysis) -> Path:
     """Both panels as one PNG under DIR/figures, through the one writer."""
     from sim.results.writer import ResultsFolder
 
-    plt = _pyplot()
+    plt = pyplot()
     fig, (left, right) = plt.subplots(
         1, 2, figsize=(13, 4.4), layout="constrained", gridspec_kw={"width_ratios": [1.2, 1]}
     )
@@ -185,8 +176,8 @@ def write_figure(analysis: UncertaintyAnalysis) -> Path:
 
 def sections(analysis: UncertaintyAnalysis) -> list[Any]:
     """The report section: the sentences, the dependence table and the figure."""
-    from sim.analysis.report import Section, html_table
-    from sim.experiments.sweep_figures import embed_png
+    from sim.presentation import Section, html_table
+    from sim.presentation.figures import figure_html
 
     png = write_figure(analysis)
     keys = html.escape(", ".join(analysis.keys))
@@ -216,5 +207,5 @@ def sections(analysis: UncertaintyAnalysis) -> list[Any]:
                     rows,
                 )
             )
-    body.append(embed_png(png, "Difference per parameter draw", FIGURE))
+    body.append(figure_html(FIGURE, "Difference per parameter draw", png))
     return [Section("uncertainty", "Answers under parameter uncertainty", "\n".join(body))]

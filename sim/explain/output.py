@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.explain.decompose import Decomposition
+from sim.analysis.style import variant_colours
+
+if TYPE_CHECKING:  # pragma: no cover (the results, not the simulation, are shown here)
+    from sim.explain.decompose import Decomposition
 
 UNITS = {"survival": "points", "rmst": "hours"}
 TITLES = {"survival": "two-week survival", "rmst": "restricted mean survival"}
@@ -108,31 +111,38 @@ def sentence(d: Decomposition, top: int = 3) -> str:
     return text + "."
 
 
-def waterfall(d: Decomposition, metric: str = "survival"):
-    """Bars from A's value to B's: one step per group (largest first), with intervals."""
-    import matplotlib.pyplot as plt
+def waterfall(d: Decomposition, metric: str = "survival", *, ax=None):
+    """Bars from A's value to B's: one step per group (largest first), with intervals.
 
+    Draws on `ax` (a new figure sized to the groups when None) and returns the axes.
+    """
     s = _scale(metric)
     order = [i for i in np.argsort(-np.abs(d.contributions[metric]), kind="stable")]
     steps = d.contributions[metric][order] * s
     ci = d.intervals[metric][order] * s
     labels = [d.label_a, *(d.groups[i].label for i in order), d.label_b]
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(labels) + 1.5))
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(8, 0.45 * len(labels) + 1.5))
+    fig = ax.figure
+    # The two mediators in their colours of every other figure (sim.analysis.style).
+    colours = variant_colours([d.label_a, d.label_b])
     start = d.value_a[metric] * s
     y = np.arange(len(labels))[::-1]
-    ax.barh(y[0], start, color="0.6")
+    ax.barh(y[0], start, color=colours[d.label_a])
     level = start
     for k, (step, (lo, hi)) in enumerate(zip(steps, ci, strict=True), start=1):
         ax.barh(y[k], step, left=level, color="tab:green" if step >= 0 else "tab:red")
         ax.errorbar(level + step, y[k], xerr=[[step - lo], [hi - step]], fmt="none", color="k")
         level += step
-    ax.barh(y[-1], d.value_b[metric] * s, color="0.3")
+    ax.barh(y[-1], d.value_b[metric] * s, color=colours[d.label_b])
     ax.set_yticks(y, labels)
     unit = "% of runs holding two weeks" if metric == "survival" else "hours (restricted mean)"
     ax.set_xlabel(unit)
     ax.set_title(f"{TITLES[metric]}: from {d.label_a} to {d.label_b}, group by group")
     fig.tight_layout()
-    return fig
+    return ax
 
 
 def write_outputs(d: Decomposition, out: str | Path) -> list[Path]:
@@ -147,7 +157,7 @@ def write_outputs(d: Decomposition, out: str | Path) -> list[Path]:
         paths.append(folder.write_json("decomposition.json", to_dict(d)))
         paths.append(folder.write_text("decomposition.txt", format_table(d) + "\n"))
         for metric in d.contributions:
-            fig = waterfall(d, metric)
+            fig = waterfall(d, metric).figure
             for ext in ("png", "svg"):
                 paths.append(folder.save_figure(f"figures/waterfall_{metric}.{ext}", fig))
             plt.close(fig)

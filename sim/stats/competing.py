@@ -28,6 +28,7 @@ import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -102,8 +103,13 @@ class CumulativeIncidence:
     def curve(self, ending: str) -> pd.DataFrame:
         """The step function of one ending on the original time scale."""
         frame = self.curves[ending].copy()
-        frame.index = _unsplit(frame.index.to_numpy(float), self.durations)
+        frame.index = _unsplit(frame.index.to_numpy(float), self.distinct_durations)
         return frame
+
+    @cached_property
+    def distinct_durations(self) -> np.ndarray:
+        """The distinct observed times, ascending (found once: there may be millions)."""
+        return np.sort(pd.unique(self.durations))
 
     def table(self, times: Sequence[float]) -> list[dict[str, object]]:
         """Rows {time, at_risk, <ending>: {estimate, low, high}} at `times`."""
@@ -117,11 +123,23 @@ class CumulativeIncidence:
         return rows
 
 
+def _categorical(endings: Sequence[str | None] | np.ndarray | pd.Series) -> pd.Categorical:
+    """The endings as a categorical (None -> code -1), without copying a categorical."""
+    if isinstance(endings, pd.Series) and isinstance(endings.dtype, pd.CategoricalDtype):
+        return endings.array
+    if isinstance(endings, pd.Categorical):
+        return endings
+    return pd.Categorical(np.asarray(endings, dtype=object))
+
+
 def _unsplit(times: np.ndarray, durations: np.ndarray) -> np.ndarray:
-    """Map split times back to the original time they came from (the largest <= them)."""
+    """Map split times back to the original time they came from (the largest <= them).
+
+    `durations` must be the distinct times, ascending (`distinct_durations`).
+    """
     if len(durations) == 0:
         return times
-    originals = np.unique(durations)
+    originals = durations
     pos = np.searchsorted(originals, times, side="right") - 1
     return np.where(pos >= 0, originals[np.clip(pos, 0, None)], times)
 
@@ -164,21 +182,34 @@ def cumulative_incidence(
     from lifelines import AalenJohansenFitter
 
     times = np.asarray(durations, dtype=float)
-    labels = np.array(["" if e is None else str(e) for e in endings], dtype=object)
+    values = _categorical(endings)
+    # Work on the categories (a handful), not on every observation's string.
+    category_names = [*(str(c) for c in values.categories), ""]  # code -1 (None) -> ""
+    labels = np.array(category_names, dtype=object)[values.codes]
     if times.shape != labels.shape or times.size == 0:
         raise ValueError("durations and endings must be non-empty and of equal length")
     if np.any(times < 0) or not np.all(np.isfinite(times)):
         raise ValueError("durations must be finite and >= 0")
-    names = tuple(ending_names or sorted(set(labels) - {""}))
-    unknown = set(labels) - set(names) - {""}
+    used = np.bincount(values.codes + 1, minlength=len(category_names))
+    found = {category_names[i - 1] for i in np.flatnonzero(used)}  # index 0 is code -1
+    names = tuple(ending_names or sorted(found - {""}))
+    unknown = found - set(names) - {""}
     if unknown:
         raise ValueError(f"endings {sorted(unknown)} are not among {list(names)}")
     code_of = {name: i + 1 for i, name in enumerate(names)}
-    codes = np.array([code_of.get(label, 0) for label in labels], dtype=int)
-    split, shift = _split_ties(times, codes, len(names))
+    codes = np.array([code_of.get(name, 0) for name in category_names], dtype=int)[values.codes]
+    # Frequency cells: a million runs on whole steps are a few hundred (time, ending)
+    # cells; lifelines sums the weights where it would count rows, so the estimates and
+    # variances are those of the rows. The split below moves a cell as it would its rows.
+    cells = pd.DataFrame({"t": times, "code": codes}).value_counts(sort=False).sort_index()
+    codes_cells = cells.index.get_level_values("code").to_numpy(int)
+    split, shift = _split_ties(
+        cells.index.get_level_values("t").to_numpy(float), codes_cells, len(names)
+    )
+    weights = cells.to_numpy(float)
     curves: dict[str, pd.DataFrame] = {}
     for name, code in code_of.items():
-        if not np.any(codes == code):
+        if not np.any(codes_cells == code):
             curves[name] = pd.DataFrame(
                 {"estimate": [0.0], "low": [np.nan], "high": [np.nan], "variance": [0.0]},
                 index=[0.0],
@@ -188,7 +219,7 @@ def cumulative_incidence(
             # 0 * log(0) in lifelines' interval before the first event is harmless.
             warnings.simplefilter("ignore", RuntimeWarning)
             fitter = AalenJohansenFitter(alpha=1 - level, calculate_variance=True)
-            fitter.fit(split, codes, event_of_interest=code)
+            fitter.fit(split, codes_cells, event_of_interest=code, weights=weights)
         bounds = fitter.confidence_interval_.to_numpy(float)
         curve = pd.DataFrame(
             {

@@ -42,14 +42,42 @@ class Estimate:
     variance: float
 
 
+def frequency_cells(
+    durations: ArrayLike, events: ArrayLike
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Collapse observations into (time, event) cells with their counts.
+
+    Run times are whole steps, so a million runs become a few hundred cells. lifelines
+    sums frequency weights where it would count rows, so every estimate, interval and
+    test is the same as on the rows themselves, in a fraction of the time and memory.
+
+    Returns:
+        (times, events, counts): events first, then censorings, each by time.
+    """
+    times = np.asarray(durations, dtype=float)
+    observed = np.asarray(events, dtype=bool)
+    # Hashing (pandas) rather than sorting every observation (np.unique): only the few
+    # hundred distinct times are sorted.
+    event = pd.Series(times[observed]).value_counts(sort=False, dropna=False).sort_index()
+    censor = pd.Series(times[~observed]).value_counts(sort=False, dropna=False).sort_index()
+    return (
+        np.concatenate([event.index.to_numpy(float), censor.index.to_numpy(float)]),
+        np.concatenate([np.ones(len(event), bool), np.zeros(len(censor), bool)]),
+        np.concatenate([event.to_numpy(float), censor.to_numpy(float)]),
+    )
+
+
 def fit_km(
     durations: ArrayLike, events: ArrayLike, label: str = "KM", level: float = 0.95
 ) -> KaplanMeierFitter:
-    """Fit lifelines' Kaplan-Meier estimator with `level` log-log intervals."""
+    """Fit lifelines' Kaplan-Meier estimator with `level` log-log intervals.
+
+    The observations are passed as frequency cells (`frequency_cells`): the fit is the
+    same, but the fitter's `durations` are the distinct times and `weights` their counts.
+    """
+    times, observed, counts = frequency_cells(durations, events)
     fitter = KaplanMeierFitter(alpha=1 - level)
-    return fitter.fit(
-        np.asarray(durations, dtype=float), np.asarray(events, dtype=bool), label=label
-    )
+    return fitter.fit(times, observed, label=label, weights=counts)
 
 
 def step_value(frame: pd.DataFrame | pd.Series, time: float) -> Any:

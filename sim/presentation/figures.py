@@ -1,0 +1,50 @@
+"""Headless plotting, set once, and figures embedded in a report.
+
+`pyplot()` is the one place that chooses matplotlib's backend: the command line and the
+files it writes never need a display, so it selects Agg (before pyplot is first imported
+where it can, or switches to it). Figure functions take `ax=` (or `fig=` when they draw
+several axes) and return it, like lifelines; the caller decides where they go.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from pathlib import Path
+from typing import Any
+
+HEADLESS_BACKEND = "agg"
+
+
+def pyplot(*, headless: bool = True) -> Any:
+    """`matplotlib.pyplot`, with the Agg backend unless `headless` is False.
+
+    Call it instead of `import matplotlib.pyplot` wherever a command or a writer draws:
+    with `headless` it selects Agg first (a no-op when it is already in use), so a
+    figure is drawn the same with or without a display. A notebook that wants its own
+    backend calls the figure functions with its own `ax=` and never needs this.
+    """
+    import matplotlib
+
+    if headless:
+        # A no-op when Agg is already selected (matplotlib.use returns early; open
+        # figures are kept); asking get_backend() first would itself import pyplot.
+        matplotlib.use(HEADLESS_BACKEND)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def png_data_uri(png: bytes | str | Path) -> str:
+    """A PNG (bytes or a file) as a `data:` URI, so the page stands alone."""
+    data = png if isinstance(png, bytes) else Path(png).read_bytes()
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+
+
+def figure_html(name: str, caption: str, png: bytes | str | Path) -> str:
+    """One embedded figure: `<figure id="figure-NAME">`, the PNG inline, its caption."""
+    return (
+        f'<figure id="figure-{html.escape(name)}"><img alt="{html.escape(caption)}" '
+        f'src="{png_data_uri(png)}"><figcaption>{html.escape(caption)}'
+        "</figcaption></figure>"
+    )
