@@ -321,3 +321,21 @@ def print_design_result(args: argparse.Namespace, analysis: Any, figures: list[P
     else:
         print(analysis.format_table())
         print(f"\nFigures written to {Path(args.out) / 'figures'} ({len(figures)} files).")
+
+
+def add_reference_argument(parser: argparse.ArgumentParser) -> None:
+    """--reference [FILTER]: overlay real ceasefires (shared with `ceasefire report`)."""
+    # Spelled out here, not imported: importing sim.analysis would load pandas at --help.
+    parser.add_argument(
+        "--reference",
+        nargs="?",
+        const="all",
+        default=None,
+        metavar="FILTER",
+        help="overlay real ceasefires (ETH/PRIO 1989-2020) on the survival curves and test "
+        'each variant against them; FILTER is "KEY=VALUE,...", e.g. '
+        '"country=Syria,mediator=Russia" (alone or "all": every ceasefire); keys: country, '
+        "country_exact, mediator, mediated, written, fixed_term, class, enforcement (1+2), "
+        "purpose, since, until, exact_dates, include_never_in_effect, unknown_endings. "
+        "Put it last: its FILTER is optional.",
+    )

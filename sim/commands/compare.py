@@ -54,29 +54,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(as `ceasefire explain`, RUNS runs per coalition, default 200; the batch's seed) and "
         "write it to DIR/explain/, where `ceasefire report` finds it",
     )
+    from sim.commands._common import add_reference_argument
+
     add_reference_argument(parser)
     from sim.commands._common import add_uncertainty_arguments
 
     add_uncertainty_arguments(parser)
     parser.set_defaults(func=run)
-
-
-def add_reference_argument(parser: argparse.ArgumentParser) -> None:
-    """--reference [FILTER]: overlay real ceasefires (shared with `ceasefire report`)."""
-    # Spelled out here, not imported: importing sim.analysis would load pandas at --help.
-    parser.add_argument(
-        "--reference",
-        nargs="?",
-        const="all",
-        default=None,
-        metavar="FILTER",
-        help="overlay real ceasefires (ETH/PRIO 1989-2020) on the survival curves and test "
-        'each variant against them; FILTER is "KEY=VALUE,...", e.g. '
-        '"country=Syria,mediator=Russia" (alone or "all": every ceasefire); keys: country, '
-        "country_exact, mediator, mediated, written, fixed_term, class, enforcement (1+2), "
-        "purpose, since, until, exact_dates, include_never_in_effect, unknown_endings. "
-        "Put it last: its FILTER is optional.",
-    )
 
 
 def run(args: argparse.Namespace) -> int:

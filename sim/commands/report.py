@@ -25,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("dir", metavar="DIR", help="batch results folder")
-    from sim.commands.compare import add_reference_argument
+    from sim.commands._common import add_reference_argument
 
     add_reference_argument(parser)
     parser.set_defaults(func=run)

@@ -22,10 +22,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         add_batch_parameter_arguments,
         add_execution_arguments,
         add_mediator_group_arguments,
+        add_reference_argument,
         add_scenario_argument,
         add_uncertainty_arguments,
     )
-    from sim.commands.compare import add_reference_argument
 
     parser = subparsers.add_parser(
         "study",
