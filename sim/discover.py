@@ -197,9 +197,8 @@ def tradeoff_figure(d: Discovery, *, ax=None):
 
 def write_outputs(d: Discovery, directory: str | Path) -> list[Path]:
     """DIR/discovery/: discovery.json, discovery.txt, the trade-off figure (PNG, SVG)."""
-    import matplotlib.pyplot as plt
-
     from sim.analysis import _nan_to_none
+    from sim.presentation.figures import save_png_svg
     from sim.results import ResultsFolder
 
     folder = ResultsFolder(directory)
@@ -207,9 +206,6 @@ def write_outputs(d: Discovery, directory: str | Path) -> list[Path]:
     with folder.undo_on_error():
         paths.append(folder.write_json("discovery/discovery.json", _nan_to_none(d.to_dict())))
         paths.append(folder.write_text("discovery/discovery.txt", d.format_table() + "\n"))
-        fig = tradeoff_figure(d).figure
-        for ext in ("png", "svg"):
-            paths.append(folder.save_figure(f"discovery/prim_tradeoff.{ext}", fig))
-        plt.close(fig)
+        paths += save_png_svg(folder, "discovery/prim_tradeoff", tradeoff_figure(d).figure)
     folder.record()
     return paths

@@ -147,8 +147,7 @@ def waterfall(d: Decomposition, metric: str = "survival", *, ax=None):
 
 def write_outputs(d: Decomposition, out: str | Path) -> list[Path]:
     """decomposition.json, decomposition.txt and the waterfall figures (PNG and SVG)."""
-    import matplotlib.pyplot as plt
-
+    from sim.presentation.figures import save_png_svg
     from sim.results import ResultsFolder
 
     folder = ResultsFolder(out)
@@ -158,7 +157,5 @@ def write_outputs(d: Decomposition, out: str | Path) -> list[Path]:
         paths.append(folder.write_text("decomposition.txt", format_table(d) + "\n"))
         for metric in d.contributions:
             fig = waterfall(d, metric).figure
-            for ext in ("png", "svg"):
-                paths.append(folder.save_figure(f"figures/waterfall_{metric}.{ext}", fig))
-            plt.close(fig)
+            paths += save_png_svg(folder, f"figures/waterfall_{metric}", fig)
     return paths

@@ -48,3 +48,12 @@ def figure_html(name: str, caption: str, png: bytes | str | Path) -> str:
         f'src="{png_data_uri(png)}"><figcaption>{html.escape(caption)}'
         "</figcaption></figure>"
     )
+
+
+def save_png_svg(folder: Any, stem: str, fig: Any) -> list[Path]:
+    """Save `fig` as ``stem.png`` and ``stem.svg`` through a `ResultsFolder`, then close it."""
+    plt = pyplot()
+    try:
+        return [folder.save_figure(f"{stem}.{ext}", fig) for ext in ("png", "svg")]
+    finally:
+        plt.close(fig)
