@@ -31,18 +31,26 @@ DARAA = CASES_DIR / "daraa_2018"
 
 
 def synthetic_case(root: Path, name: str, base: float, threshold: float, **outcome) -> Path:
-    """daraa_2018 with every party's base log-odds and the collapse threshold replaced."""
+    """daraa_2018 with every party's base log-odds and the collapse threshold replaced.
+
+    One truce per run: the case's `[campaign]` table and its count are left out, so that
+    each test adds a campaign only where it means to.
+    """
     folder = root / name
     shutil.copytree(DARAA, folder)
     (folder / "daraa_2018.toml").unlink()
     text = (DARAA / "daraa_2018.toml").read_text()
+    text = re.sub(r"(?ms)^\[campaign\]\n.*?(?=^\[|\Z)", "", text)
+    assert "[campaign]" not in text
     # Actor bases are the only ones at -6 or below; talks.base (-0.5) stays.
     text = re.sub(r"base = \{ value = -[678]\.\d", f"base = {{ value = {base}", text)
     text = text.replace(
         "collapse_threshold = { value = 2.5", f"collapse_threshold = {{ value = {threshold}"
     )
     (folder / f"{name}.toml").write_text(text)
-    data = json.loads((DARAA / "outcome.json").read_text()) | outcome
+    data = json.loads((DARAA / "outcome.json").read_text())
+    data.pop("n_truces_in_campaign", None)
+    data = data | outcome
     (folder / "outcome.json").write_text(json.dumps(data))
     return folder
 

@@ -66,7 +66,14 @@ def test_case_validates_strictly_and_runs_under_each_mediator(case: Case):
         assert len(duration) == RUNS
         assert np.all((duration > 0) & (duration <= scenario.horizon_h)), mediator
         collapsed = out["collapsed"].astype(bool)
-        assert np.all(duration[~collapsed] == scenario.horizon_h), mediator
+        # A first truce that held reached the horizon, unless a campaign replaced it by a
+        # broader agreement first (ODD 7.11), which ends the campaign after one truce.
+        early = ~collapsed & (duration < scenario.horizon_h)
+        if float(scenario["campaign.length_h"]) == 0:
+            assert not early.any(), mediator
+        assert set(out["campaign_end"][early]) <= {"agreement"}, mediator
+        assert np.all(out["n_truces"][early] == 1), mediator
+        assert np.all(out["n_truces"] >= 1), mediator
         assert set(out["cause"][collapsed]) <= set(scenario.causes) - {"none"}, mediator
         assert set(out["cause"][~collapsed]) <= {"none"}, mediator
         first = out["first_violation_h"]
@@ -183,6 +190,15 @@ def test_outcome_json_has_the_keys_and_sane_values(case: Case):
     if outcome["ending"] == "breakdown":
         assert first is not None, "a breakdown without a violation"
     assert isinstance(outcome["n_truces"], int) and outcome["n_truces"] >= 1
+    # The count within the campaign is given exactly when the scenario follows a campaign,
+    # with a note citing the Outcome facts it was counted from.
+    scenario = load_scenario(case.scenario)
+    if float(scenario["campaign.length_h"]) > 0:
+        n = outcome["n_truces_in_campaign"]
+        assert isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= 16
+        assert re.search(r"\bO\d+\b", outcome["n_truces_in_campaign_note"])
+    else:
+        assert "n_truces_in_campaign" not in outcome
     sheet = read_fact_sheet(case.fact_sheet)
     assert set(outcome.get("outcome_fact_ids", [])) <= sheet.outcome
 
