@@ -32,7 +32,12 @@ def outcome_columns(party_keys: Sequence[str], term_keys: Sequence[str]) -> tupl
     """The outcome columns of a run of a scenario with these parties and terms, in order."""
     return (
         Column("run", "int64", "run index within its variant (pairs runs across variants)"),
-        Column("duration_h", "float64", "hours until collapse, or the horizon if it held"),
+        Column(
+            "duration_h",
+            "float64",
+            "hours until collapse, or the horizon if it held (with a campaign: the hour a "
+            "broader agreement replaced it, if one did first)",
+        ),
         Column("collapsed", "bool", "the truce collapsed before its horizon"),
         Column(
             "cause",

@@ -5,9 +5,11 @@ Mapping of a run to an ending (docs/trace.md, "model output corroboration"):
 - a run that collapsed before its horizon is a **breakdown** at its `duration_h`;
 - a run that reached the horizon is **expired** there when the truce had a fixed
   term (the scenario's horizon is then the stated term), and **still in force**
-  (censored at the horizon, ending None) when it was open-ended. The model has no
-  mechanism for replacement by a broader agreement, so it never predicts
-  "replaced": a case that was replaced costs it the floored log score, as it should.
+  (censored at the horizon, ending None) when it was open-ended;
+- a run whose first truce ended before its horizon without collapsing was **replaced**
+  by a broader agreement at its `duration_h`: only a case scenario with a `[campaign]`
+  can end a truce that way (ODD 7.11). Without a campaign the model never predicts
+  "replaced", and a case that was replaced costs it the floored log score, as it should.
 
 Whether a truce had a fixed term is read from its ETH/PRIO row (`fixed`), the same
 covariate the survival regression uses, so every predictor sees the same facts. An
@@ -143,9 +145,15 @@ def runs_to_samples(
 ) -> tuple[list[str | None], np.ndarray]:
     """Simulated runs as (ending, time in days) samples (rule in the module docstring)."""
     collapsed = np.asarray(outcomes["collapsed"], dtype=bool)
-    times = np.where(collapsed, np.asarray(outcomes["duration_h"], float), horizon_h)
+    duration = np.asarray(outcomes["duration_h"], float)
+    # A first truce that neither collapsed nor reached its horizon was replaced (campaign).
+    replaced = ~collapsed & (duration < horizon_h - 1e-9)
+    times = np.where(collapsed | replaced, duration, horizon_h)
     held = "expired" if fixed_term else None
-    endings = ["breakdown" if c else held for c in collapsed]
+    endings = [
+        "breakdown" if c else "replaced" if r else held
+        for c, r in zip(collapsed, replaced, strict=True)
+    ]
     return endings, times / HOURS_PER_DAY
 
 
