@@ -1,7 +1,9 @@
 """Calibration across cases: rejection ABC of parameters shared by every case.
 
 The shared parameters (`SHARED_PRIORS`) are the escalation threshold, trust building,
-the spoilers' half-life and a common shift of every party's baseline propensity.
+the spoilers' half-life, how readily a mediator brokers a new truce after a breakdown
+(only cases with a campaign feel it) and a common shift of every party's baseline
+propensity.
 Each prior draw is one parameter set; the many-worlds model runs every draw of a case
 in one call (`world_params`), one world per draw. A draw's distance to the observed
 outcomes is summed over the training cases; the draws closest (the `accept` share)
@@ -74,6 +76,12 @@ SHARED_PRIORS: tuple[SharedPrior, ...] = (
     SharedPrior(
         "spoilers.half_life_h", 6.0, 168.0, log=True,
         source="assumption: cases use 24 h; a spoiler's pulse fades in hours to a week",
+    ),
+    SharedPrior(
+        "campaign.rebroker_base", -3.0, 2.0,
+        source="assumption: the cases with a campaign use -1 (a new truce after about one "
+        "breakdown in four, all else zero); from one in twenty to nine in ten. Moves runs "
+        "only in cases with a campaign, whose counts of truces are what constrain it",
     ),
     SharedPrior(
         BASE_SHIFT, -1.5, 1.5,
