@@ -29,9 +29,7 @@ from sim.rules.layout import (
     ATTRIBUTION_ACCURACY,
     BASE,
     BENEFITS,
-    BIAS,
     BLAME_ADVERSARY,
-    CLOSENESS_LEVERAGE,
     COLLAPSE_THRESHOLD,
     CREDIBILITY,
     CREDIBILITY_GAIN,
@@ -47,7 +45,6 @@ from sim.rules.layout import (
     FRUSTRATION_DECAY,
     GRIEVANCE_DECAY,
     INTENSITY_DECAY,
-    LEVERAGE,
     MONITORING,
     OBJECTIVE,
     OPEN_AT_START,
@@ -67,12 +64,10 @@ from sim.rules.layout import (
     REPLACE_CREDIBILITY,
     REPLACE_PER_H,
     REPUTATION,
-    RESOLVE,
     RETALIATION,
     REVOKE,
     SPIRAL_SHARE,
     SPOILER_GROWTH,
-    SPOILER_HALF_LIFE,
     SPOILER_PULSE,
     SPOILING,
     SWITCH_DELAY,
@@ -199,10 +194,9 @@ def init_world(st, pr, sc, w, batch_key, run, pset):
 
 @rule
 def leverage(pr, g, m, p):
-    """Leverage over party p, raised by closeness: bias's second face (ODD eq. 2b)."""
-    lev = pr.med_party[g, m, p, LEVERAGE]
-    lift = pr.med[g, m, CLOSENESS_LEVERAGE] * pr.med_party[g, m, p, BIAS]
-    return lev + lift * (1.0 - lev)
+    """Leverage over party p, raised by closeness: bias's second face (ODD eq. 2b):
+    leverage + closeness x bias x (1 - leverage), computed once per set (`sim.rules.derive`)."""
+    return pr.lev[g, m, p]
 
 
 @rule
@@ -215,8 +209,9 @@ def coverage(pr, g, m, hour):
 
 @rule
 def threat(st, pr, g, m, w, p):
-    """The pressure party p expects for a violation: leverage x resolve x credibility (eq. 2)."""
-    return leverage(pr, g, m, p) * pr.med[g, m, RESOLVE] * st.credibility[w, p]
+    """The pressure party p expects for a violation: leverage x resolve x credibility (eq. 2);
+    leverage x resolve is computed once per set (`sim.rules.derive`)."""
+    return pr.threat_weight[g, m, p] * st.credibility[w, p]
 
 
 @rule
@@ -454,7 +449,7 @@ def monitor_and_respond(st, pr, sc, w, s):
             pr.glob[g, BLAME_ADVERSARY],
             pr.glob[g, ATTRIBUTION_ACCURACY],
         )
-        punish_chance = pr.med[g, m, RESOLVE] * (1.0 - pr.med_party[g, m, blamed, BIAS])
+        punish_chance = pr.punish[g, m, blamed]  # resolve x (1 - bias), eq. 5 (derive.py)
         punished = _draw(st, w, s, 4 * n_parties + p) < punish_chance
         respond(st, pr, sc, w, p, blamed, punished, seen)
         st.step_seen[w, p] = seen
@@ -500,9 +495,8 @@ def update_terms(st, pr, sc, w, s):
             on = False
             st.term_x[w, t] = 0.0
         if on:
-            duration = pr.term[g, t, DURATION_H]
-            if duration > 0.0:
-                st.term_x[w, t] = min(1.0, st.term_x[w, t] + sc.step_h / duration)
+            if pr.term[g, t, DURATION_H] > 0.0:  # step_h / duration_h (derive.py)
+                st.term_x[w, t] = min(1.0, st.term_x[w, t] + pr.progress[g, t])
             else:
                 st.term_x[w, t] = 1.0
             st.term_hours[w, t] += sc.step_h
@@ -571,7 +565,7 @@ def decay(st, pr, sc, w):
         st.pressure[w, p] *= fade
         pulsing = pulsing or st.pulse[w, p] != 0.0
     if pulsing:  # the pulse halves every spoilers.half_life_h hours
-        pulse_fade = 0.5 ** (sc.step_h / pr.glob[g, SPOILER_HALF_LIFE])
+        pulse_fade = pr.pulse_fade[g]  # 0.5 ** (step_h / half_life_h), from derive.py
         for p in range(sc.side.size):
             st.pulse[w, p] *= pulse_fade
 
