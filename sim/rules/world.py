@@ -42,9 +42,6 @@ from sim.rules.layout import (
     EXTENSION,
     FEAR_REPLY,
     FRAGILITY_TAU,
-    FRUSTRATION_DECAY,
-    GRIEVANCE_DECAY,
-    INTENSITY_DECAY,
     MONITORING,
     OBJECTIVE,
     OPEN_AT_START,
@@ -54,7 +51,6 @@ from sim.rules.layout import (
     PATROL_START_H,
     PATRON_PRESSURE,
     PRESSURE,
-    PRESSURE_DECAY,
     REBROKER_BASE,
     REBROKER_CREDIBILITY,
     REBROKER_DELAY,
@@ -80,7 +76,6 @@ from sim.rules.layout import (
     TALKS_VIOLATIONS,
     THREATENS,
     TRUCE_VALUE,
-    TRUST_GAIN,
     TRUST_INITIAL,
     TRUST_KEPT,
     TRUST_LOSS,
@@ -128,7 +123,10 @@ def per_step(chance, step_h):
 
 @rule
 def kept(share, step_h):
-    """A per-hour share kept as the share kept over one step (ODD 7.8)."""
+    """A per-hour share kept as the share kept over one step (ODD 7.8).
+
+    LLVM folds this to `share ** step_h` (equal when step_h is 1), a call of `pow`: the
+    rules read these shares from `sim.rules.derive`, computed once per parameter set."""
     return share if step_h == 1.0 else share**step_h
 
 
@@ -229,7 +227,10 @@ def adversary_intensity(st, sc, w, p):
 
 @rule
 def fragility(pr, sc, g, s):
-    """exp(-t0 / tau): the early fragility still felt in step s (ODD eq. 1)."""
+    """exp(-t0 / tau): the early fragility still felt in step s (ODD eq. 1); tabled per
+    set by `sim.rules.derive` when the table is small, else computed here."""
+    if s < pr.fragility[g].size:
+        return pr.fragility[g, s]
     return math.exp(-(s * sc.step_h) / pr.glob[g, FRAGILITY_TAU])
 
 
@@ -313,9 +314,10 @@ def record(st, pr, sc, w, s):
     """Count the step's violations; grievance, intensity and trust follow (eq. 8, 12)."""
     g = st.pset[w]
     hour = (s + 1) * sc.step_h
-    keep_g = kept(pr.glob[g, GRIEVANCE_DECAY], sc.step_h)
-    keep_e = kept(pr.glob[g, INTENSITY_DECAY], sc.step_h)
-    trust_gain = per_step(pr.glob[g, TRUST_GAIN], sc.step_h)
+    # kept(grievance_decay), kept(intensity_decay), per_step(trust.gain_per_h): derive.py
+    keep_g = pr.keep_grievance[g]
+    keep_e = pr.keep_intensity[g]
+    trust_gain = pr.trust_gain[g]
     trust_loss = pr.glob[g, TRUST_LOSS]
     n_parties = sc.side.size
     for p in range(n_parties):
@@ -419,17 +421,22 @@ def respond(st, pr, sc, w, author, blamed, punished, seen):
 
 
 @rule
+def detection_chance(pr, sc, g, m, start):
+    """Chance per step that a pending violation is seen: monitoring, or the patrols (eq. 3)."""
+    monitoring = pr.med[g, m, MONITORING]
+    chance = monitoring + (1.0 - monitoring) * (
+        coverage(pr, g, m, start) * pr.glob[g, PATROL_DETECTION]
+    )
+    return per_step(chance, sc.step_h)
+
+
+@rule
 def monitor_and_respond(st, pr, sc, w, s):
     """Detect pending violations, blame someone, punish or not (ODD 7.2-7.3)."""
     g = st.pset[w]
     m = st.mediator[w]
     n_parties = sc.side.size
     start = (s - st.step0[w]) * sc.step_h
-    monitoring = pr.med[g, m, MONITORING]
-    seen_chance = monitoring + (1.0 - monitoring) * (
-        coverage(pr, g, m, start) * pr.glob[g, PATROL_DETECTION]
-    )
-    seen_chance = per_step(seen_chance, sc.step_h)
     for p in range(n_parties):
         st.step_seen[w, p] = 0
         st.step_blamed[w, p] = -1
@@ -437,6 +444,7 @@ def monitor_and_respond(st, pr, sc, w, s):
     for p in range(n_parties):
         if st.pending[w, p] == 0:
             continue
+        seen_chance = detection_chance(pr, sc, g, m, start)
         seen = binomial_from_uniform(st.pending[w, p], seen_chance, _draw(st, w, s, n_parties + p))
         if seen == 0:
             continue
@@ -558,8 +566,9 @@ def decay(st, pr, sc, w):
     """Frustration, applied pressure and spoiler pulses fade (ODD 7.3, eq. 11)."""
     g = st.pset[w]
     m = st.mediator[w]
-    st.frustration[w] *= kept(pr.med[g, m, FRUSTRATION_DECAY], sc.step_h)
-    fade = kept(pr.med[g, m, PRESSURE_DECAY], sc.step_h)
+    # kept(frustration_decay) and kept(pressure_decay), computed once per set: derive.py
+    st.frustration[w] *= pr.keep_frustration[g, m]
+    fade = pr.keep_pressure[g, m]
     pulsing = False
     for p in range(sc.side.size):
         st.pressure[w, p] *= fade
@@ -764,7 +773,7 @@ def start_spell(st, pr, sc, w, s):
     g = st.pset[w]
     st.step0[w] = s
     st.status[w] = RUNNING
-    keep_g = kept(pr.glob[g, GRIEVANCE_DECAY], sc.step_h) ** st.wait_steps[w]
+    keep_g = pr.keep_grievance[g] ** st.wait_steps[w]  # kept(grievance_decay): derive.py
     trust_kept = pr.glob[g, TRUST_KEPT]
     for p in range(sc.side.size):
         st.intensity[w, p] = 0.0
