@@ -322,11 +322,13 @@ def record(st, pr, sc, w, s):
     trust_gain = pr.trust_gain[g]
     trust_loss = pr.glob[g, TRUST_LOSS]
     n_parties = sc.side.size
+    quiet = True  # nobody violated: no party is hit (saves the loop below, ~95% of steps)
     for p in range(n_parties):
         v = st.violated[w, p]
         st.intensity[w, p] = st.intensity[w, p] * keep_e + v
         st.grievance[w, p] *= keep_g
         if v:
+            quiet = False
             st.violations[w, p] += 1
             st.pending[w, p] += 1
             if math.isnan(st.first_violation_h[w]):
@@ -334,7 +336,7 @@ def record(st, pr, sc, w, s):
                 st.first_violator[w] = p
     for p in range(n_parties):
         hits = 0
-        for q in range(n_parties):
+        for q in range(0 if quiet else n_parties):
             if sc.side[q] != sc.side[p] and st.violated[w, q]:
                 hits += 1
         st.grievance[w, p] += hits
