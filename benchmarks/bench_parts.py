@@ -209,6 +209,10 @@ def timed_engine() -> Iterator[dict[str, float]]:
 
     saved = (model.simulate_worlds, engine.outcomes_table, BatchStore.write_chunk)
     saved_assemble = BatchStore.assemble
+    # the engine simulates a chunk with simulate_with_spells (campaigns), others with
+    # simulate_worlds: time both as the model
+    saved_spells = model.simulate_with_spells
+    model.simulate_with_spells = timer("model", saved_spells)
     model.simulate_worlds = timer("model", saved[0])
     engine.outcomes_table = timer("tables", saved[1])
     BatchStore.write_chunk = timer("write chunks", saved[2])
@@ -217,6 +221,7 @@ def timed_engine() -> Iterator[dict[str, float]]:
         yield parts
     finally:
         model.simulate_worlds, engine.outcomes_table, BatchStore.write_chunk = saved
+        model.simulate_with_spells = saved_spells
         BatchStore.assemble = saved_assemble
 
 

@@ -161,6 +161,18 @@ class Params(NamedTuple):
     med: np.ndarray
     med_party: np.ndarray
     glob: np.ndarray
+    # Derived once per set by `sim.rules.derive` (so a world-step need not recompute them):
+    lev: np.ndarray  # (G, M, P) leverage with the closeness lift (eq. 2b)
+    threat_weight: np.ndarray  # (G, M, P) leverage x resolve (eq. 2)
+    punish: np.ndarray  # (G, M, P) chance a blamed party is punished (eq. 5)
+    progress: np.ndarray  # (G, T) a term's progress per step (eq. 7)
+    pulse_fade: np.ndarray  # (G,) share of a spoiler pulse kept over one step (eq. 11)
+    fragility: np.ndarray  # (G, n_steps) exp(-t0 / tau) by step (eq. 1); (G, 0): not tabled
+    keep_grievance: np.ndarray  # (G,) grievance kept over one step (eq. 8)
+    keep_intensity: np.ndarray  # (G,) intensity kept over one step (eq. 8)
+    trust_gain: np.ndarray  # (G,) trust gained in a quiet step (eq. 12)
+    keep_frustration: np.ndarray  # (G, M) frustration kept over one step (7.3)
+    keep_pressure: np.ndarray  # (G, M) applied pressure kept over one step (7.3)
 
 
 class Structure(NamedTuple):
@@ -217,7 +229,26 @@ def empty_params(n_sets: int, n_parties: int, n_terms: int, n_mediators: int) ->
         med=np.zeros((g, m, len(CONDUCT_KEYS))),
         med_party=np.zeros((g, m, p, len(MED_PARTY_KEYS))),
         glob=np.zeros((g, len(GLOBAL_KEYS))),
+        lev=np.zeros((g, m, p)),
+        threat_weight=np.zeros((g, m, p)),
+        punish=np.zeros((g, m, p)),
+        progress=np.zeros((g, t)),
+        pulse_fade=np.zeros(g),
+        fragility=np.zeros((g, 0)),
+        keep_grievance=np.zeros(g),
+        keep_intensity=np.zeros(g),
+        trust_gain=np.zeros(g),
+        keep_frustration=np.zeros((g, m)),
+        keep_pressure=np.zeros((g, m)),
     )
+
+
+def with_derived(params: Params, step_h: float, n_steps: int) -> Params:
+    """`params` with its derived fields computed from its parameter arrays."""
+    from sim.rules.derive import derive  # derive reads this module's field indices
+
+    base = (params.term, params.med, params.med_party, params.glob)
+    return params._replace(**derive(*base, step_h, n_steps))
 
 
 def expand_key(key: str, mediator_names: Sequence[str]) -> list[str]:
@@ -269,4 +300,6 @@ def build_params(
                 raise UserError(f"no such parameter in this model: {key!r}", key=key)
             array_name, index = where[target]
             getattr(params, array_name)[(slice(None), *index)] = np.asarray(column, dtype=float)
-    return params
+    step_h = float(values["time.step_h"])
+    n_steps = round(float(values["time.horizon_h"]) / step_h)  # as Scenario.n_steps
+    return with_derived(params, step_h, n_steps)

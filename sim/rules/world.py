@@ -16,6 +16,11 @@ Steps `s` count from the start of the campaign (hour 0), so a draw depends only 
 run, the campaign step and the slot; the rules read the hours of the current truce as
 `s - st.step0[w]` steps (its early fragility, its terms' due hours, the patrols' start).
 Without a campaign `step0` is 0 and the two clocks are the same.
+
+A rule reads its world's parameter set and mediator as `g = np.uint64(st.pset[w])` and
+`m = np.uint64(st.mediator[w])`: an unsigned index spares numba's check for negative
+indices (wrap-around) at every parameter read, ~10% of a world-step. The values are
+the same.
 """
 
 from __future__ import annotations
@@ -29,9 +34,7 @@ from sim.rules.layout import (
     ATTRIBUTION_ACCURACY,
     BASE,
     BENEFITS,
-    BIAS,
     BLAME_ADVERSARY,
-    CLOSENESS_LEVERAGE,
     COLLAPSE_THRESHOLD,
     CREDIBILITY,
     CREDIBILITY_GAIN,
@@ -44,10 +47,6 @@ from sim.rules.layout import (
     EXTENSION,
     FEAR_REPLY,
     FRAGILITY_TAU,
-    FRUSTRATION_DECAY,
-    GRIEVANCE_DECAY,
-    INTENSITY_DECAY,
-    LEVERAGE,
     MONITORING,
     OBJECTIVE,
     OPEN_AT_START,
@@ -57,7 +56,6 @@ from sim.rules.layout import (
     PATROL_START_H,
     PATRON_PRESSURE,
     PRESSURE,
-    PRESSURE_DECAY,
     REBROKER_BASE,
     REBROKER_CREDIBILITY,
     REBROKER_DELAY,
@@ -67,12 +65,10 @@ from sim.rules.layout import (
     REPLACE_CREDIBILITY,
     REPLACE_PER_H,
     REPUTATION,
-    RESOLVE,
     RETALIATION,
     REVOKE,
     SPIRAL_SHARE,
     SPOILER_GROWTH,
-    SPOILER_HALF_LIFE,
     SPOILER_PULSE,
     SPOILING,
     SWITCH_DELAY,
@@ -85,7 +81,6 @@ from sim.rules.layout import (
     TALKS_VIOLATIONS,
     THREATENS,
     TRUCE_VALUE,
-    TRUST_GAIN,
     TRUST_INITIAL,
     TRUST_KEPT,
     TRUST_LOSS,
@@ -133,7 +128,10 @@ def per_step(chance, step_h):
 
 @rule
 def kept(share, step_h):
-    """A per-hour share kept as the share kept over one step (ODD 7.8)."""
+    """A per-hour share kept as the share kept over one step (ODD 7.8).
+
+    LLVM folds this to `share ** step_h` (equal when step_h is 1), a call of `pow`: the
+    rules read these shares from `sim.rules.derive`, computed once per parameter set."""
     return share if step_h == 1.0 else share**step_h
 
 
@@ -199,10 +197,9 @@ def init_world(st, pr, sc, w, batch_key, run, pset):
 
 @rule
 def leverage(pr, g, m, p):
-    """Leverage over party p, raised by closeness: bias's second face (ODD eq. 2b)."""
-    lev = pr.med_party[g, m, p, LEVERAGE]
-    lift = pr.med[g, m, CLOSENESS_LEVERAGE] * pr.med_party[g, m, p, BIAS]
-    return lev + lift * (1.0 - lev)
+    """Leverage over party p, raised by closeness: bias's second face (ODD eq. 2b):
+    leverage + closeness x bias x (1 - leverage), computed once per set (`sim.rules.derive`)."""
+    return pr.lev[g, m, p]
 
 
 @rule
@@ -215,8 +212,9 @@ def coverage(pr, g, m, hour):
 
 @rule
 def threat(st, pr, g, m, w, p):
-    """The pressure party p expects for a violation: leverage x resolve x credibility (eq. 2)."""
-    return leverage(pr, g, m, p) * pr.med[g, m, RESOLVE] * st.credibility[w, p]
+    """The pressure party p expects for a violation: leverage x resolve x credibility (eq. 2);
+    leverage x resolve is computed once per set (`sim.rules.derive`)."""
+    return pr.threat_weight[g, m, p] * st.credibility[w, p]
 
 
 @rule
@@ -234,15 +232,18 @@ def adversary_intensity(st, sc, w, p):
 
 @rule
 def fragility(pr, sc, g, s):
-    """exp(-t0 / tau): the early fragility still felt in step s (ODD eq. 1)."""
+    """exp(-t0 / tau): the early fragility still felt in step s (ODD eq. 1); tabled per
+    set by `sim.rules.derive` when the table is small, else computed here."""
+    if s < pr.fragility[g].size:
+        return pr.fragility[g, s]
     return math.exp(-(s * sc.step_h) / pr.glob[g, FRAGILITY_TAU])
 
 
 @rule
 def propensity(st, pr, sc, w, s, p, early):
     """Log-odds that party p violates in step s (ODD eq. 1); `early` = fragility(...)."""
-    g = st.pset[w]
-    m = st.mediator[w]
+    g = np.uint64(st.pset[w])
+    m = np.uint64(st.mediator[w])
     start = (s - st.step0[w]) * sc.step_h
     relief = 0.0
     threatened = 0.0
@@ -272,9 +273,30 @@ def propensity(st, pr, sc, w, s, p, early):
 
 
 @rule
+def surely_holds(x, u, step_h):
+    """True if a draw u already exceeds the chance per_step(sigmoid(x), step_h): a bound
+    that decides most choices without `exp` (a speed-up; the decision is the same).
+
+    For y = -x > 0, e^y >= 1 + y + y^2/2 + y^3/6 + y^4/24, so sigmoid(x) <= 1 / d with
+    d = 2 + y + ... + y^4/24; and for step_h >= 1, 1 - (1 - q)^step_h <= step_h * q. The
+    margins (relative 1e-9, absolute 1e-12) dwarf the rounding of either side. d is
+    evaluated in Estrin's order (a shorter chain of dependent operations than Horner's)."""
+    if x >= 0.0 or step_h < 1.0:
+        return False
+    y = -x
+    y2 = y * y
+    d = (2.0 + y) + y2 * ((0.5 + y * (1.0 / 6.0)) + y2 * (1.0 / 24.0))
+    return (u - 1e-12) * d > step_h * (1.0 + 1e-9)
+
+
+@rule
 def choose_with(st, pr, sc, w, s, p, early):
-    chance = per_step(sigmoid(propensity(st, pr, sc, w, s, p, early)), sc.step_h)
-    st.violated[w, p] = _draw(st, w, s, p) < chance
+    x = propensity(st, pr, sc, w, s, p, early)
+    u = _draw(st, w, s, p)
+    if surely_holds(x, u, sc.step_h):
+        st.violated[w, p] = False
+    else:
+        st.violated[w, p] = u < per_step(sigmoid(x), sc.step_h)
 
 
 @rule
@@ -297,18 +319,21 @@ def choose_all(st, pr, sc, w, s):
 @rule
 def record(st, pr, sc, w, s):
     """Count the step's violations; grievance, intensity and trust follow (eq. 8, 12)."""
-    g = st.pset[w]
+    g = np.uint64(st.pset[w])
     hour = (s + 1) * sc.step_h
-    keep_g = kept(pr.glob[g, GRIEVANCE_DECAY], sc.step_h)
-    keep_e = kept(pr.glob[g, INTENSITY_DECAY], sc.step_h)
-    trust_gain = per_step(pr.glob[g, TRUST_GAIN], sc.step_h)
+    # kept(grievance_decay), kept(intensity_decay), per_step(trust.gain_per_h): derive.py
+    keep_g = pr.keep_grievance[g]
+    keep_e = pr.keep_intensity[g]
+    trust_gain = pr.trust_gain[g]
     trust_loss = pr.glob[g, TRUST_LOSS]
     n_parties = sc.side.size
+    quiet = True  # nobody violated: no party is hit (saves the loop below, ~95% of steps)
     for p in range(n_parties):
         v = st.violated[w, p]
         st.intensity[w, p] = st.intensity[w, p] * keep_e + v
         st.grievance[w, p] *= keep_g
         if v:
+            quiet = False
             st.violations[w, p] += 1
             st.pending[w, p] += 1
             if math.isnan(st.first_violation_h[w]):
@@ -316,7 +341,7 @@ def record(st, pr, sc, w, s):
                 st.first_violator[w] = p
     for p in range(n_parties):
         hits = 0
-        for q in range(n_parties):
+        for q in range(0 if quiet else n_parties):
             if sc.side[q] != sc.side[p] and st.violated[w, q]:
                 hits += 1
         st.grievance[w, p] += hits
@@ -380,8 +405,8 @@ def attribute(sc, p, u_right, u_whom, blame_adversary, accuracy):
 @rule
 def respond(st, pr, sc, w, author, blamed, punished, seen):
     """Pressure and credibility after a detected violation (ODD eq. 6)."""
-    g = st.pset[w]
-    m = st.mediator[w]
+    g = np.uint64(st.pset[w])
+    m = np.uint64(st.mediator[w])
     gain = pr.med[g, m, CREDIBILITY_GAIN]
     loss = pr.med[g, m, CREDIBILITY_LOSS]
     cred = st.credibility
@@ -405,17 +430,22 @@ def respond(st, pr, sc, w, author, blamed, punished, seen):
 
 
 @rule
-def monitor_and_respond(st, pr, sc, w, s):
-    """Detect pending violations, blame someone, punish or not (ODD 7.2-7.3)."""
-    g = st.pset[w]
-    m = st.mediator[w]
-    n_parties = sc.side.size
-    start = (s - st.step0[w]) * sc.step_h
+def detection_chance(pr, sc, g, m, start):
+    """Chance per step that a pending violation is seen: monitoring, or the patrols (eq. 3)."""
     monitoring = pr.med[g, m, MONITORING]
-    seen_chance = monitoring + (1.0 - monitoring) * (
+    chance = monitoring + (1.0 - monitoring) * (
         coverage(pr, g, m, start) * pr.glob[g, PATROL_DETECTION]
     )
-    seen_chance = per_step(seen_chance, sc.step_h)
+    return per_step(chance, sc.step_h)
+
+
+@rule
+def monitor_and_respond(st, pr, sc, w, s):
+    """Detect pending violations, blame someone, punish or not (ODD 7.2-7.3)."""
+    g = np.uint64(st.pset[w])
+    m = np.uint64(st.mediator[w])
+    n_parties = sc.side.size
+    start = (s - st.step0[w]) * sc.step_h
     for p in range(n_parties):
         st.step_seen[w, p] = 0
         st.step_blamed[w, p] = -1
@@ -423,6 +453,7 @@ def monitor_and_respond(st, pr, sc, w, s):
     for p in range(n_parties):
         if st.pending[w, p] == 0:
             continue
+        seen_chance = detection_chance(pr, sc, g, m, start)
         seen = binomial_from_uniform(st.pending[w, p], seen_chance, _draw(st, w, s, n_parties + p))
         if seen == 0:
             continue
@@ -435,7 +466,7 @@ def monitor_and_respond(st, pr, sc, w, s):
             pr.glob[g, BLAME_ADVERSARY],
             pr.glob[g, ATTRIBUTION_ACCURACY],
         )
-        punish_chance = pr.med[g, m, RESOLVE] * (1.0 - pr.med_party[g, m, blamed, BIAS])
+        punish_chance = pr.punish[g, m, blamed]  # resolve x (1 - bias), eq. 5 (derive.py)
         punished = _draw(st, w, s, 4 * n_parties + p) < punish_chance
         respond(st, pr, sc, w, p, blamed, punished, seen)
         st.step_seen[w, p] = seen
@@ -459,8 +490,8 @@ def spoiler_pulse(st, pr, w, g, m, t):
 @rule
 def update_terms(st, pr, sc, w, s):
     """Terms fall due, are delivered, progress or are reversed (ODD 7.4, eq. 7)."""
-    g = st.pset[w]
-    m = st.mediator[w]
+    g = np.uint64(st.pset[w])
+    m = np.uint64(st.mediator[w])
     hour = (s + 1 - st.step0[w]) * sc.step_h  # hours into the current truce
     n_parties = sc.side.size
     n_terms = sc.controller.size
@@ -481,9 +512,8 @@ def update_terms(st, pr, sc, w, s):
             on = False
             st.term_x[w, t] = 0.0
         if on:
-            duration = pr.term[g, t, DURATION_H]
-            if duration > 0.0:
-                st.term_x[w, t] = min(1.0, st.term_x[w, t] + sc.step_h / duration)
+            if pr.term[g, t, DURATION_H] > 0.0:  # step_h / duration_h (derive.py)
+                st.term_x[w, t] = min(1.0, st.term_x[w, t] + pr.progress[g, t])
             else:
                 st.term_x[w, t] = 1.0
             st.term_hours[w, t] += sc.step_h
@@ -510,8 +540,8 @@ def update_terms(st, pr, sc, w, s):
 @rule
 def collapse_cause(st, pr, sc, w):
     """CAUSE_NONE if the truce holds this step, else what ended it (ODD eq. 9, 7.6)."""
-    g = st.pset[w]
-    m = st.mediator[w]
+    g = np.uint64(st.pset[w])
+    m = np.uint64(st.mediator[w])
     n_parties = sc.side.size
     total = 0.0
     for p in range(n_parties):
@@ -543,16 +573,17 @@ def collapse_cause(st, pr, sc, w):
 @rule
 def decay(st, pr, sc, w):
     """Frustration, applied pressure and spoiler pulses fade (ODD 7.3, eq. 11)."""
-    g = st.pset[w]
-    m = st.mediator[w]
-    st.frustration[w] *= kept(pr.med[g, m, FRUSTRATION_DECAY], sc.step_h)
-    fade = kept(pr.med[g, m, PRESSURE_DECAY], sc.step_h)
+    g = np.uint64(st.pset[w])
+    m = np.uint64(st.mediator[w])
+    # kept(frustration_decay) and kept(pressure_decay), computed once per set: derive.py
+    st.frustration[w] *= pr.keep_frustration[g, m]
+    fade = pr.keep_pressure[g, m]
     pulsing = False
     for p in range(sc.side.size):
         st.pressure[w, p] *= fade
         pulsing = pulsing or st.pulse[w, p] != 0.0
     if pulsing:  # the pulse halves every spoilers.half_life_h hours
-        pulse_fade = 0.5 ** (sc.step_h / pr.glob[g, SPOILER_HALF_LIFE])
+        pulse_fade = pr.pulse_fade[g]  # 0.5 ** (step_h / half_life_h), from derive.py
         for p in range(sc.side.size):
             st.pulse[w, p] *= pulse_fade
 
@@ -560,7 +591,7 @@ def decay(st, pr, sc, w):
 @rule
 def check_switch(st, pr, sc, w, s):
     """Another mediator takes over when trust runs out (ODD 7.7)."""
-    g = st.pset[w]
+    g = np.uint64(st.pset[w])
     if pr.glob[g, SWITCH_ENABLED] <= 0.0 or sc.switch_target < 0:
         return
     hour = (s + 1 - st.step0[w]) * sc.step_h  # hours into the current truce
@@ -599,7 +630,7 @@ def mean_signatory_credibility(st, sc, w):
 @rule
 def talks(st, pr, sc, w, s):
     """At the horizon, talks reach a long-term agreement or not (ODD eq. 10)."""
-    g = st.pset[w]
+    g = np.uint64(st.pset[w])
     cred = 0.0
     n_signatories = 0
     violations = 0
@@ -629,7 +660,7 @@ def talks(st, pr, sc, w, s):
 @rule
 def replaced(st, pr, sc, w, s):
     """A holding truce is replaced by a broader agreement this step (ODD eq. 13)."""
-    g = st.pset[w]
+    g = np.uint64(st.pset[w])
     base = pr.glob[g, REPLACE_PER_H]
     if base <= 0.0:
         return False
@@ -641,8 +672,8 @@ def replaced(st, pr, sc, w, s):
 @rule
 def rebroker_chance(st, pr, sc, w):
     """Chance the mediator brokers a new truce after a breakdown (ODD eq. 14)."""
-    g = st.pset[w]
-    m = st.mediator[w]
+    g = np.uint64(st.pset[w])
+    m = np.uint64(st.mediator[w])
     n_parties = sc.side.size
     least = 1.0  # credibility with the side that trusts the mediator least
     lev = 0.0
@@ -748,10 +779,10 @@ def start_spell(st, pr, sc, w, s):
     """A new truce starts at campaign step s: violence, the early fragility, pressure and
     the mediator's frustration start afresh; grievance decays over the gap; the mediator's
     credibility, the terms delivered and a share of trust carry over (ODD 7.11)."""
-    g = st.pset[w]
+    g = np.uint64(st.pset[w])
     st.step0[w] = s
     st.status[w] = RUNNING
-    keep_g = kept(pr.glob[g, GRIEVANCE_DECAY], sc.step_h) ** st.wait_steps[w]
+    keep_g = pr.keep_grievance[g] ** st.wait_steps[w]  # kept(grievance_decay): derive.py
     trust_kept = pr.glob[g, TRUST_KEPT]
     for p in range(sc.side.size):
         st.intensity[w, p] = 0.0
