@@ -25,7 +25,7 @@ LAYERS = {
     },
     "scenario": {"scenario"},
     "rules": {"rules"},
-    "model": {"model", "agents", "worlds", "narration"},
+    "model": {"model", "simulate", "agents", "worlds", "narration"},
     "batch": {"batch"},
     "experiments": {
         "experiments",

@@ -43,8 +43,8 @@ def simulate_chunk(
         `posterior.<key>` column per drawn parameter; and its truces, one row each
         (`sim.outcomes.spell_columns`).
     """
-    from sim.model import simulate_with_spells
     from sim.outcomes import scenario_columns, spell_columns
+    from sim.simulate import simulate_with_spells
 
     world_params = None
     drawn = None
