@@ -100,8 +100,10 @@ def open_executor(workers: int, dask: str | None = None) -> Iterator[tuple[cf.Ex
         # `if __name__ == "__main__":` (the workers import the main module).
         if "forkserver" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("forkserver")
-            # Workers fork from a server that has already imported the model: fast start.
-            context.set_forkserver_preload(["sim.batch.engine", "sim.model"])
+            # The server preloads only the light unit of work; each worker imports the
+            # compiled rules itself, once. A server holding numba and the rules would
+            # add its ~200 MB to the process tree for nothing a worker needs from it.
+            context.set_forkserver_preload(["sim.batch.chunk"])
         else:
             context = multiprocessing.get_context()
         from sim.batch.watchdog import init_worker, start_time
