@@ -192,7 +192,7 @@ def timed_engine() -> Iterator[dict[str, float]]:
     """Time the model, the outcome tables, chunk writing and assembly inside `run_batch`
     (in this process: the parent's writing and assembly, and the model when workers=1)."""
     import sim.batch.chunk as engine  # where the chunk tables are made
-    import sim.model as model
+    import sim.simulate as model  # where workers run the worlds (no Mesa)
     from sim.batch.store import BatchStore
 
     parts = {"model": 0.0, "tables": 0.0, "write chunks": 0.0, "assemble": 0.0}
