@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -335,20 +335,15 @@ class BatchStore:
         """
         import pyarrow.parquet as pq
 
-        rows = 0
-        with (
-            atomic_file(self.runs_path) as handle,
-            pq.ParquetWriter(handle, schema, **_PARQUET_OPTIONS) as parquet,
-        ):
+        def tables() -> Iterator[pa.Table]:
             for slug, chunks, complete in parts:
                 for chunk in chunks:
                     path = self.chunk_path(slug, chunk.index)
                     chunk_table = pq.read_table(path, schema=chunk_schema(columns, drawn_keys))
                     _check_chunk(path, chunk, chunk_table)
-                    table = complete(chunk_table).select(schema.names).cast(schema)
-                    parquet.write_table(table, row_group_size=ROW_GROUP_SIZE)
-                    rows += table.num_rows
-        return rows
+                    yield complete(chunk_table).select(schema.names).cast(schema)
+
+        return _stream(self.runs_path, schema, tables())
 
     def assemble_spells(
         self,
@@ -367,21 +362,34 @@ class BatchStore:
 
         chunk_fields = chunk_schema(columns)
         schema = pa.schema([pa.field("variant", pa.string()), *chunk_fields])
-        rows = 0
-        with (
-            atomic_file(self.spells_path) as handle,
-            pq.ParquetWriter(handle, schema, **_PARQUET_OPTIONS) as parquet,
-        ):
+
+        def tables() -> Iterator[pa.Table]:
             for label, slug, chunks in parts:
                 for chunk in chunks:
                     path = self.spells_chunk_path(slug, chunk.index)
                     table = pq.read_table(path, schema=chunk_fields)
                     _check_spells(path, chunk, table)
                     variant = pa.array([label] * table.num_rows, type=pa.string())
-                    table = table.add_column(0, "variant", variant).cast(schema)
-                    parquet.write_table(table, row_group_size=ROW_GROUP_SIZE)
-                    rows += table.num_rows
-        return rows
+                    yield table.add_column(0, "variant", variant).cast(schema)
+
+        return _stream(self.spells_path, schema, tables())
+
+
+def _stream(path: Path, schema: pa.Schema, tables: Iterator[pa.Table]) -> int:
+    """Write `tables` one after another into one Parquet file, atomically; return its rows.
+
+    Only one table is in memory at a time, so memory stays bounded however many runs."""
+    import pyarrow.parquet as pq
+
+    rows = 0
+    with (
+        atomic_file(path) as handle,
+        pq.ParquetWriter(handle, schema, **_PARQUET_OPTIONS) as parquet,
+    ):
+        for table in tables:
+            parquet.write_table(table, row_group_size=ROW_GROUP_SIZE)
+            rows += table.num_rows
+    return rows
 
 
 def _pair_hash(runs: Path, spells: Path) -> str:
