@@ -92,11 +92,14 @@ def test_a_scheduler_that_dies_ends_with_one_resume_line(tmp_path: Path) -> None
             stderr=subprocess.PIPE,
             text=True,
         )
-        deadline = time.monotonic() + 60
+        # Wait for a first chunk: on a cold numba cache the worker compiles the rules
+        # first (a minute or more on a loaded machine), and the scheduler must die while
+        # the batch is running, not before its work has started.
+        deadline = time.monotonic() + 240
         while time.monotonic() < deadline and not list(out.glob("chunks/*/*.parquet")):
             time.sleep(0.5)
         scheduler.send_signal(signal.SIGKILL)
-        err = batch.communicate(timeout=120)[1]
+        err = batch.communicate(timeout=240)[1]
     finally:
         for process in (scheduler, worker):
             process.kill()
