@@ -158,20 +158,17 @@ class ChunkDesign:
 def check_design(design: ParameterDesign, scenario: Scenario, mediator: str) -> None:
     """Refuse, naming the key, a design value a scenario cannot take (before any work)."""
     from sim.rules.layout import FIXED_KEYS
-    from sim.scenario import override_param
-    from sim.worlds import check_sets, mediator_order, parameter_sets
+    from sim.worlds import mediator_order, parameter_sets
 
     for key in design.keys:
-        override_param(key, scenario)  # an unknown key: UserError naming it
         if key in FIXED_KEYS:
             raise UserError(
                 "sets the number of steps, which must be the same in every world of a batch; "
                 "run one batch per value instead",
                 key=key,
             )
-    try:
-        check_sets(scenario, design.sets())
+    start = scenario.resolve_mediator(mediator)
+    try:  # as a worker will: every key known (UserError naming it), every value in range
+        parameter_sets(scenario, mediator_order(scenario, start), design.sets())
     except ValueError as error:
         raise UserError(f"design: {error}") from None
-    start = scenario.resolve_mediator(mediator)
-    parameter_sets(scenario, mediator_order(scenario, start), design.sets())  # as a worker will

@@ -50,8 +50,9 @@ class Experiment:
 
     def analyse(self, directory: str | Path) -> Any:
         """The analysis of a batch folder this experiment made."""
-        module, _, function = self.analysis.partition(":")
-        return getattr(importlib.import_module(module), function)(directory)
+        from sim.presentation.kinds import resolve
+
+        return resolve(self.analysis)(directory)
 
 
 def experiments() -> dict[str, Experiment]:
