@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -198,14 +199,16 @@ def tradeoff_figure(d: Discovery, *, ax=None):
 def write_outputs(d: Discovery, directory: str | Path) -> list[Path]:
     """DIR/discovery/: discovery.json, discovery.txt, the trade-off figure (PNG, SVG)."""
     from sim.analysis import _nan_to_none
-    from sim.presentation.figures import save_png_svg
+    from sim.presentation.figures import write_json_text_figures
     from sim.results import ResultsFolder
 
     folder = ResultsFolder(directory)
-    paths = []
-    with folder.undo_on_error():
-        paths.append(folder.write_json("discovery/discovery.json", _nan_to_none(d.to_dict())))
-        paths.append(folder.write_text("discovery/discovery.txt", d.format_table() + "\n"))
-        paths += save_png_svg(folder, "discovery/prim_tradeoff", tradeoff_figure(d).figure)
+    paths = write_json_text_figures(
+        folder,
+        "discovery/discovery",
+        _nan_to_none(d.to_dict()),
+        d.format_table(),
+        {"discovery/prim_tradeoff": partial(tradeoff_figure, d)},
+    )
     folder.record()
     return paths

@@ -9,6 +9,22 @@ from typing import Any
 from sim.errors import UserError
 
 
+def add_command(
+    subparsers: argparse._SubParsersAction, name: str, help: str, description: str
+) -> argparse.ArgumentParser:
+    """The parser of sub-command `name`, listed in `ceasefire --help` with `help`.
+
+    `description` (the command's own --help) is printed as written: its paragraphs,
+    line breaks and examples are kept.
+    """
+    return subparsers.add_parser(
+        name,
+        help=help,
+        description=description,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
 def add_scenario_argument(parser: argparse.ArgumentParser, *, optional: bool = True) -> None:
     """The SCENARIO positional argument (default: the Daraa 2021 scenario)."""
     from sim.scenario import DEFAULT_SCENARIO
@@ -24,15 +40,7 @@ def add_scenario_argument(parser: argparse.ArgumentParser, *, optional: bool = T
 
 def add_override_arguments(parser: argparse.ArgumentParser) -> None:
     """--set KEY=VALUE and --variant NAME, as every simulating command takes them."""
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a parameter by its dotted path, e.g. actors.regime.base=-6 or "
-        "mediator.conduct.resolve=0.8 (repeatable; validated like the file)",
-    )
+    add_set_argument(parser)
     parser.add_argument(
         "--variant",
         dest="variants",
@@ -43,6 +51,33 @@ def add_override_arguments(parser: argparse.ArgumentParser) -> None:
         help="simulate this variant instead of the plain scenario: overlays from "
         "scenarios/variants/ (or files by path), NAME+NAME applies both in order, as on "
         "batch and study (repeatable: the same as joining with +; default: none)",
+    )
+
+
+def add_set_argument(parser: argparse.ArgumentParser, scope: str = "") -> None:
+    """--set KEY=VALUE (repeatable) into ``args.overrides``; `scope` says where it applies."""
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help=f"override a parameter by its dotted path{scope}, e.g. actors.regime.base=-6 or "
+        "mediator.conduct.resolve=0.8 (repeatable; validated like the file)",
+    )
+
+
+def add_mediators_argument(
+    parser: argparse.ArgumentParser, help: str, *, default: list[str] | None = None
+) -> None:
+    """--mediator NAME (repeatable) into ``args.mediators`` (`default` when not given)."""
+    parser.add_argument(
+        "--mediator",
+        dest="mediators",
+        action="append",
+        default=default,
+        metavar="NAME",
+        help=help,
     )
 
 
@@ -67,13 +102,9 @@ def add_mediator_group_arguments(parser: argparse.ArgumentParser) -> None:
     Unlike `add_override_arguments`, each --variant here adds a group of runs under
     every mediator, so the variants are compared beside the plain mediators.
     """
-    parser.add_argument(
-        "--mediator",
-        dest="mediators",
-        action="append",
-        default=None,
-        metavar="NAME",
-        help="mediator in charge at hour 0: a name from scenarios/mediators/ (any case) or a "
+    add_mediators_argument(
+        parser,
+        "mediator in charge at hour 0: a name from scenarios/mediators/ (any case) or a "
         "file path (repeatable; default: the scenario's mediators)",
     )
     parser.add_argument(
@@ -90,16 +121,7 @@ def add_mediator_group_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_batch_parameter_arguments(parser: argparse.ArgumentParser) -> None:
     """--set for every variant of a batch, and --posterior, for `batch` and `study`."""
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a parameter by its dotted path for every variant, e.g. "
-        "actors.regime.base=-6 or mediator.conduct.resolve=0.8 (repeatable; validated "
-        "like the file)",
-    )
+    add_set_argument(parser, " for every variant")
     parser.add_argument(
         "--posterior",
         metavar="FILE",
@@ -150,6 +172,55 @@ def add_execution_arguments(
         help="finish the run started in DIR (same options): only what is missing",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def add_batch_run_arguments(
+    parser: argparse.ArgumentParser,
+    *,
+    runs_default: int,
+    runs_help: str,
+    out_required: bool = True,
+    out_help: str = "results folder (new or empty)",
+) -> None:
+    """What `batch` and `study` simulate and how: SCENARIO, --mediator and --variant
+    groups, --runs, the execution options, --set for every variant and --posterior."""
+    add_scenario_argument(parser)
+    add_mediator_group_arguments(parser)
+    parser.add_argument(
+        "--runs", type=int, default=runs_default, help=f"{runs_help} (default: {runs_default:,})"
+    )
+    add_execution_arguments(parser, out_required=out_required, out_help=out_help)
+    add_batch_parameter_arguments(parser)
+
+
+def run_batch_into(args: argparse.Namespace, scenario: Any, out: str | Path) -> Any | None:
+    """Run the batch that `add_batch_run_arguments` describes into `out`.
+
+    A folder this call created is removed if the batch fails before any chunk is saved.
+    Returns the batch's result, or None once a failed chunk is reported on stderr
+    (the finished chunks are kept for --resume).
+    """
+    import sys
+
+    from sim.api import nothing_left_on_failure
+    from sim.batch import BatchFailed, run_batch
+
+    try:
+        with nothing_left_on_failure(Path(out), args.resume):
+            return run_batch(
+                scenario,
+                mediators=args.mediators,
+                variants=args.variants,
+                overrides=parse_overrides(args.overrides),
+                runs=args.runs,
+                seed=args.seed,
+                out=out,
+                **execution_options(args),
+                posterior=args.posterior,
+            )
+    except BatchFailed as error:
+        print(f"ceasefire {args.command}: {error}", file=sys.stderr)
+        return None
 
 
 def execution_options(args: argparse.Namespace) -> dict:
@@ -291,14 +362,11 @@ def add_batch_arguments(
     parser: argparse.ArgumentParser, *, runs_default: int, runs_help: str, runs_flag: str = "--runs"
 ) -> None:
     """Options shared by `sweep` and `sensitivity`: mediators, runs, overlays, execution."""
-    parser.add_argument(
-        "--mediator",
-        dest="mediators",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="mediator to compare: a name (any case) or a file path (repeatable; default: "
+    add_mediators_argument(
+        parser,
+        "mediator to compare: a name (any case) or a file path (repeatable; default: "
         "the scenario's scenario.mediators)",
+        default=[],
     )
     parser.add_argument(
         runs_flag,
@@ -310,6 +378,18 @@ def add_batch_arguments(
     )
     add_override_arguments(parser)
     add_execution_arguments(parser, out_help="results folder")
+
+
+def load_design_scenario(args: argparse.Namespace) -> tuple[Any, list[str]]:
+    """The scenario of a design (`sweep`, `sensitivity`) with every file its workers need,
+    read once, and the overlays of its --variant options (applied to every point)."""
+    from sim.batch import load_for_batch
+
+    overlays = overlay_names(args.variants)
+    scenario = load_for_batch(
+        args.scenario, args.mediators or None, ["+".join(overlays)] if overlays else []
+    )
+    return scenario, overlays
 
 
 def print_design_result(args: argparse.Namespace, analysis: Any, figures: list[Path]) -> None:

@@ -19,15 +19,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from sim.commands._common import add_command
+
+HELP = "score the model's and the baselines' forecasts of real ceasefires, leave one out"
+
 
 def register(subparsers: Any) -> None:
     """Add the `backtest` sub-command."""
-    parser = subparsers.add_parser(
-        "backtest",
-        help="score the model's and the baselines' forecasts of real ceasefires, leave one out",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = add_command(subparsers, "backtest", HELP, __doc__)
     parser.add_argument(
         "--case",
         action="append",

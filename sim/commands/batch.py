@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 
+from sim.commands._common import add_batch_run_arguments, add_command
+
+HELP = "run many simulations in parallel into a results folder"
+
 DESCRIPTION = """\
 Simulate RUNS runs of every variant and write DIR/runs.parquet (one row per
 run) and DIR/manifest.json (what made them). A variant is a mediator, plus any
@@ -21,54 +25,19 @@ what is missing, giving the same runs.parquet as an uninterrupted run."""
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `batch` sub-command."""
-    from sim.commands._common import (
-        add_batch_parameter_arguments,
-        add_execution_arguments,
-        add_mediator_group_arguments,
-        add_scenario_argument,
-    )
-
-    parser = subparsers.add_parser(
-        "batch",
-        help="run many simulations in parallel into a results folder",
-        description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    add_scenario_argument(parser)
-    add_mediator_group_arguments(parser)
-    parser.add_argument(
-        "--runs", type=int, default=10_000, help="runs per variant (default: 10,000)"
-    )
-    add_execution_arguments(parser)
-    add_batch_parameter_arguments(parser)
+    parser = add_command(subparsers, "batch", HELP, DESCRIPTION)
+    add_batch_run_arguments(parser, runs_default=10_000, runs_help="runs per variant")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the batch; status 2 on bad input, 1 if a chunk failed (finished chunks kept)."""
-    import sys
-    from pathlib import Path
-
-    from sim.api import nothing_left_on_failure
-    from sim.batch import BatchFailed, load_for_batch, run_batch
-    from sim.commands._common import execution_options, parse_overrides
+    from sim.batch import load_for_batch
+    from sim.commands._common import run_batch_into
 
     scenario = load_for_batch(args.scenario, args.mediators, args.variants)  # every file, once
-    try:
-        with nothing_left_on_failure(Path(args.out), args.resume):
-            result = run_batch(
-                scenario,
-                mediators=args.mediators,
-                variants=args.variants,
-                overrides=parse_overrides(args.overrides),
-                runs=args.runs,
-                seed=args.seed,
-                out=args.out,
-                **execution_options(args),
-                posterior=args.posterior,
-            )
-    except BatchFailed as error:
-        print(f"ceasefire batch: {error}", file=sys.stderr)
+    result = run_batch_into(args, scenario, args.out)
+    if result is None:
         return 1
     if not args.quiet:
         manifest = result.manifest

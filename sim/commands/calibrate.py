@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 
+from sim.commands._common import add_command, add_scenario_argument
+
+HELP = "fit actor parameters to the case's facts (ABC); writes a posterior file"
+
 DESCRIPTION = """\
 Approximate Bayesian Computation on the many-worlds model. Draws actor
 parameters from the priors declared in a priors file (default:
@@ -22,14 +26,7 @@ median and 90% interval."""
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `calibrate` sub-command."""
-    from sim.commands._common import add_scenario_argument
-
-    parser = subparsers.add_parser(
-        "calibrate",
-        help="fit actor parameters to the case's facts (ABC); writes a posterior file",
-        description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = add_command(subparsers, "calibrate", HELP, DESCRIPTION)
     add_scenario_argument(parser)
     parser.add_argument(
         "--priors", metavar="FILE", help="priors file (default: scenarios/priors/<scenario>.toml)"

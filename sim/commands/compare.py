@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 
+from sim.commands._common import add_command, add_reference_argument, add_uncertainty_arguments
+
+HELP = "compare mediators/variants of a batch: survival, tests, causes"
+
 DESCRIPTION = """\
 Read a batch folder (DIR/runs.parquet and DIR/manifest.json) and print, per
 variant, Kaplan-Meier survival of the truce (runs that hold to the horizon are
@@ -22,12 +26,7 @@ variant's survival instead."""
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `compare` sub-command."""
-    parser = subparsers.add_parser(
-        "compare",
-        help="compare mediators/variants of a batch: survival, tests, causes",
-        description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = add_command(subparsers, "compare", HELP, DESCRIPTION)
     parser.add_argument("dir", metavar="DIR", help="batch results folder")
     parser.add_argument(
         "--json", action="store_true", help="print the results as JSON instead of tables"
@@ -54,11 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(as `ceasefire explain`, RUNS runs per coalition, default 200; the batch's seed) and "
         "write it to DIR/explain/, where `ceasefire report` finds it",
     )
-    from sim.commands._common import add_reference_argument
-
     add_reference_argument(parser)
-    from sim.commands._common import add_uncertainty_arguments
-
     add_uncertainty_arguments(parser)
     parser.set_defaults(func=run)
 

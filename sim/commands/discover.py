@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 
+from sim.commands._common import add_command
+
+HELP = "scenario discovery (PRIM, CART) over a sweep or sensitivity folder"
+
 DESCRIPTION = """\
 Scenario discovery: under which assumptions does the truce hold two weeks?
 Reads the runs of a sweep or sensitivity folder (every parameter that varied
@@ -19,12 +23,7 @@ Example:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `discover` sub-command."""
-    parser = subparsers.add_parser(
-        "discover",
-        help="scenario discovery (PRIM, CART) over a sweep or sensitivity folder",
-        description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = add_command(subparsers, "discover", HELP, DESCRIPTION)
     parser.add_argument("dir", metavar="DIR", help="sweep or sensitivity results folder")
     parser.add_argument(
         "--outcome",

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-from sim.commands._common import DEFAULT_SEED, add_scenario_argument, check_writable
+from sim.commands._common import (
+    DEFAULT_SEED,
+    add_command,
+    add_mediators_argument,
+    add_scenario_argument,
+    check_writable,
+)
+
+HELP = "why one mediator does better: Shapley decomposition over parameter groups"
 
 DESCRIPTION = """\
 Split the difference between two mediators in two-week survival and in
@@ -28,20 +36,11 @@ Example:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `explain` sub-command."""
-    parser = subparsers.add_parser(
-        "explain",
-        help="why one mediator does better: Shapley decomposition over parameter groups",
-        description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = add_command(subparsers, "explain", HELP, DESCRIPTION)
     add_scenario_argument(parser)
-    parser.add_argument(
-        "--mediator",
-        dest="mediators",
-        action="append",
-        default=None,
-        metavar="NAME",
-        help="the two mediators, A then B (the difference is B - A; default: the "
+    add_mediators_argument(
+        parser,
+        "the two mediators, A then B (the difference is B - A; default: the "
         "scenario's two mediators)",
     )
     parser.add_argument("--runs", type=int, default=200, help="runs per coalition (default 200)")

@@ -5,22 +5,21 @@ from __future__ import annotations
 import argparse
 import importlib.util
 
-from sim.commands._common import add_scenario_argument
+from sim.commands._common import add_command, add_scenario_argument
 from sim.errors import UserError
 
 #: Modules of the optional `[explore]` extra: Solara, its offline assets, Mesa's viz needs.
 EXTRA_MODULES = ("solara", "solara_assets", "altair", "ipyvuetify")
 INSTALL_HINT = 'the explorer needs the optional extra: pip install -e ".[explore]"'
+HELP = "interactive explorer in the browser (needs the [explore] extra)"
+DESCRIPTION = """\
+Start a local web app: pick scenario, mediators and variants, move the levers
+and watch the survival of thousands of truces per mediator respond; step one
+world hour by hour; save the settings as a variant file. Works offline."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "explore",
-        help="interactive explorer in the browser (needs the [explore] extra)",
-        description="Start a local web app: pick scenario, mediators and variants, move "
-        "the levers and watch the survival of thousands of truces per mediator respond; "
-        "step one world hour by hour; save the settings as a variant file. Works offline.",
-    )
+    parser = add_command(subparsers, "explore", HELP, DESCRIPTION)
     add_scenario_argument(parser)
     parser.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"

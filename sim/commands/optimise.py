@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from sim.commands._common import DEFAULT_SEED, add_scenario_argument, check_writable
+from sim.commands._common import DEFAULT_SEED, add_command, add_scenario_argument, check_writable
+
+HELP = "best package of a mediator's levers under a budget (scipy)"
 
 DESCRIPTION = """\
 Search a mediator's levers (patrols, resolve, delivery, monitoring, pressure on
@@ -23,12 +25,7 @@ Example:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `optimise` sub-command."""
-    parser = subparsers.add_parser(
-        "optimise",
-        help="best package of a mediator's levers under a budget (scipy)",
-        description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = add_command(subparsers, "optimise", HELP, DESCRIPTION)
     add_scenario_argument(parser)
     parser.add_argument("--mediator", required=True, metavar="NAME", help="the mediator")
     parser.add_argument("--budget", type=float, required=True, help="budget (cost units)")

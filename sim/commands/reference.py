@@ -17,18 +17,16 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from sim.commands._common import add_command
+
 CLASS_CHOICES = {"1": 1, "2": 2, "3": 3, "definitive": 3}
 UNKNOWN_CHOICES = ("exclude", "breakdown", "censor")
+HELP = "empirical survival of real ceasefires (ETH/PRIO 1989-2020) like this one"
 
 
 def register(subparsers: Any) -> None:
     """Add the `reference` sub-command."""
-    parser = subparsers.add_parser(
-        "reference",
-        help="empirical survival of real ceasefires (ETH/PRIO 1989-2020) like this one",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = add_command(subparsers, "reference", HELP, __doc__)
     parser.add_argument(
         "filter",
         nargs="?",

@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from sim.commands._common import add_command, add_reference_argument
+
+HELP = "write a self-contained HTML report of a batch (DIR/report.html)"
+
 DESCRIPTION = """\
 Write DIR/report.html: the question, the scenario and mediator files used (with
 their hashes and contents), survival per variant, comparisons with their tests
@@ -18,15 +22,8 @@ report."""
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `report` sub-command."""
-    parser = subparsers.add_parser(
-        "report",
-        help="write a self-contained HTML report of a batch (DIR/report.html)",
-        description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = add_command(subparsers, "report", HELP, DESCRIPTION)
     parser.add_argument("dir", metavar="DIR", help="batch results folder")
-    from sim.commands._common import add_reference_argument
-
     add_reference_argument(parser)
     parser.set_defaults(func=run)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from sim.commands._common import (
+    add_command,
     add_override_arguments,
     add_scenario_argument,
     check_output_file,
@@ -12,14 +13,14 @@ from sim.commands._common import (
     parse_overrides,
 )
 
+HELP = "simulate one truce and print its timeline"
+DESCRIPTION = """\
+Simulate one world of the scenario and print its timeline (hour, actor, event)
+and outcome. The same seed always gives the same story."""
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "run",
-        help="simulate one truce and print its timeline",
-        description="Simulate one world of the scenario and print its timeline (hour, actor, "
-        "event) and outcome. The same seed always gives the same story.",
-    )
+    parser = add_command(subparsers, "run", HELP, DESCRIPTION)
     add_scenario_argument(parser)
     parser.add_argument(
         "--mediator",

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 
+from sim.commands._common import add_command
+
+HELP = "list the shipped scenarios, mediators, variants and priors"
+
 DESCRIPTION = """\
 List the scenario files shipped with ceasefire-sim, each with its one-line
 description: scenarios, the case library of real truces, mediators (use with
@@ -23,12 +27,7 @@ _HEADINGS = {
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `scenarios` sub-command."""
-    parser = subparsers.add_parser(
-        "scenarios",
-        help="list the shipped scenarios, mediators, variants and priors",
-        description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = add_command(subparsers, "scenarios", HELP, DESCRIPTION)
     parser.add_argument(
         "--paths", action="store_true", help="also print where each file is installed"
     )

@@ -7,12 +7,15 @@ import sys
 
 from sim.commands._common import (
     add_batch_arguments,
+    add_command,
     add_scenario_argument,
     execution_options,
-    overlay_names,
+    load_design_scenario,
     parse_overrides,
     print_design_result,
 )
+
+HELP = "global sensitivity analysis (Morris or Sobol', with SALib)"
 
 DESCRIPTION = """\
 Which parameters matter? Draw a design with SALib (Morris trajectories or a
@@ -43,12 +46,7 @@ Example:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `sensitivity` sub-command."""
-    parser = subparsers.add_parser(
-        "sensitivity",
-        help="global sensitivity analysis (Morris or Sobol', with SALib)",
-        description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = add_command(subparsers, "sensitivity", HELP, DESCRIPTION)
     add_scenario_argument(parser)
     parser.add_argument(
         "--method", choices=("morris", "sobol"), default="morris", help="(default: morris)"
@@ -94,7 +92,6 @@ def run(args: argparse.Namespace) -> int:
 
     pyplot()  # headless, chosen in one place
 
-    from sim.batch import load_for_batch
     from sim.errors import UserError
     from sim.experiments.sensitivity import make_design, run_sensitivity
     from sim.experiments.sensitivity_analysis import analyse_sensitivity, write_results
@@ -105,10 +102,7 @@ def run(args: argparse.Namespace) -> int:
         parse_param,
     )
 
-    overlays = overlay_names(args.variants)
-    scenario = load_for_batch(  # every file the analysis needs, read once
-        args.scenario, args.mediators or None, ["+".join(overlays)] if overlays else []
-    )
+    scenario, overlays = load_design_scenario(args)
     mediators = list(dict.fromkeys(args.mediators or scenario.default_mediators))
     if args.params and args.params_file:
         raise UserError("give --param or --params-file, not both")

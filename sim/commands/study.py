@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import argparse
 
+from sim.commands._common import (
+    add_batch_run_arguments,
+    add_command,
+    add_reference_argument,
+    add_uncertainty_arguments,
+)
+
 DEFAULT_RUNS = 100_000
+
+HELP = "the main job: batch + comparison + report (default: Daraa, Russia vs Turkey)"
 
 DESCRIPTION = f"""\
 Answer "how long does this truce hold, and would another mediator do better?"
@@ -18,35 +27,14 @@ and where the report is."""
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `study` sub-command."""
-    from sim.commands._common import (
-        add_batch_parameter_arguments,
-        add_execution_arguments,
-        add_mediator_group_arguments,
-        add_reference_argument,
-        add_scenario_argument,
-        add_uncertainty_arguments,
-    )
-
-    parser = subparsers.add_parser(
-        "study",
-        help="the main job: batch + comparison + report (default: Daraa, Russia vs Turkey)",
-        description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    add_scenario_argument(parser)
-    add_mediator_group_arguments(parser)
-    parser.add_argument(
-        "--runs",
-        type=int,
-        default=DEFAULT_RUNS,
-        help=f"runs per mediator and variant (default: {DEFAULT_RUNS:,})",
-    )
-    add_execution_arguments(
+    parser = add_command(subparsers, "study", HELP, DESCRIPTION)
+    add_batch_run_arguments(
         parser,
+        runs_default=DEFAULT_RUNS,
+        runs_help="runs per mediator and variant",
         out_required=False,
         out_help="results folder (default: results/<scenario>-<timestamp>)",
     )
-    add_batch_parameter_arguments(parser)
     add_reference_argument(parser)
     add_uncertainty_arguments(parser)
     parser.set_defaults(func=run)
@@ -71,25 +59,23 @@ def _default_out(name: str, args: argparse.Namespace | None = None) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Batch, analyse, plot, report; print the table and the report's path."""
-    import sys
     from pathlib import Path
 
     from sim.presentation.figures import pyplot
 
     pyplot()  # headless, set in one place
     from sim.analysis import analyse, write_report
-    from sim.api import nothing_left_on_failure
-    from sim.batch import BatchFailed, load_for_batch, run_batch
+    from sim.batch import load_for_batch
     from sim.commands._common import (
         check_uncertainty,
-        execution_options,
         parse_overrides,
+        run_batch_into,
         run_uncertainty_for,
         uncertainty_requested,
     )
     from sim.errors import UserError
 
-    overrides = parse_overrides(args.overrides)
+    parse_overrides(args.overrides)  # refuse a malformed --set before anything else
     if args.resume and args.out is None:
         raise UserError("--resume needs --out DIR: the folder of the study to finish")
     scenario = load_for_batch(args.scenario, args.mediators, args.variants)  # every file, once
@@ -105,21 +91,8 @@ def run(args: argparse.Namespace) -> int:
         from sim.analysis.reference_overlay import parse_reference_filter
 
         parse_reference_filter(reference)
-    try:
-        with nothing_left_on_failure(Path(out), args.resume):
-            result = run_batch(
-                scenario,
-                mediators=args.mediators,
-                variants=args.variants,
-                overrides=overrides,
-                runs=args.runs,
-                seed=args.seed,
-                out=out,
-                **execution_options(args),
-                posterior=args.posterior,
-            )
-    except BatchFailed as error:
-        print(f"ceasefire study: {error}", file=sys.stderr)
+    result = run_batch_into(args, scenario, out)
+    if result is None:
         return 1
     analysis = analyse(result.path)
     print(analysis.format_table())

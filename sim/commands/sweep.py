@@ -7,12 +7,15 @@ import sys
 
 from sim.commands._common import (
     add_batch_arguments,
+    add_command,
     add_scenario_argument,
     execution_options,
-    overlay_names,
+    load_design_scenario,
     parse_overrides,
     print_design_result,
 )
+
+HELP = "sweep parameters over a grid: survival against each parameter, per mediator"
 
 DESCRIPTION = """\
 Simulate every point of a grid over one or more parameters under every
@@ -33,12 +36,7 @@ Example:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `sweep` sub-command."""
-    parser = subparsers.add_parser(
-        "sweep",
-        help="sweep parameters over a grid: survival against each parameter, per mediator",
-        description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = add_command(subparsers, "sweep", HELP, DESCRIPTION)
     add_scenario_argument(parser)
     parser.add_argument(
         "--grid",
@@ -62,15 +60,11 @@ def run(args: argparse.Namespace) -> int:
 
     pyplot()  # headless, chosen in one place
 
-    from sim.batch import load_for_batch
     from sim.experiments.sweep import plan_sweep, run_sweep
     from sim.experiments.sweep_analysis import analyse_sweep
     from sim.experiments.sweep_figures import write_sweep_figures
 
-    overlays = overlay_names(args.variants)
-    scenario = load_for_batch(  # every file the sweep needs, read once
-        args.scenario, args.mediators or None, ["+".join(overlays)] if overlays else []
-    )
+    scenario, overlays = load_design_scenario(args)
     plan = plan_sweep(
         scenario,
         args.grid,

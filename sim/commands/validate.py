@@ -6,17 +6,18 @@ import argparse
 import tomllib
 from pathlib import Path
 
-from sim.commands._common import add_override_arguments, overlay_names, parse_overrides
+from sim.commands._common import add_command, add_override_arguments, overlay_names, parse_overrides
 from sim.errors import UserError
+
+HELP = "check a scenario or mediator file"
+DESCRIPTION = """\
+Check a scenario file (with its mediators and any variants) or a single
+mediator file. Prints what is wrong (exit status 2) or a summary
+(exit status 0)."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "validate",
-        help="check a scenario or mediator file",
-        description="Check a scenario file (with its mediators and any variants) or a single "
-        "mediator file. Prints what is wrong (exit status 2) or a summary (exit status 0).",
-    )
+    parser = add_command(subparsers, "validate", HELP, DESCRIPTION)
     parser.add_argument("file", metavar="FILE", help="scenario or mediator TOML file")
     parser.add_argument(
         "--mediator", action="append", default=[], help="also load this mediator (repeatable)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -147,15 +148,10 @@ def waterfall(d: Decomposition, metric: str = "survival", *, ax=None):
 
 def write_outputs(d: Decomposition, out: str | Path) -> list[Path]:
     """decomposition.json, decomposition.txt and the waterfall figures (PNG and SVG)."""
-    from sim.presentation.figures import save_png_svg
+    from sim.presentation.figures import write_json_text_figures
     from sim.results import ResultsFolder
 
-    folder = ResultsFolder(out)
-    paths = []
-    with folder.undo_on_error():
-        paths.append(folder.write_json("decomposition.json", to_dict(d)))
-        paths.append(folder.write_text("decomposition.txt", format_table(d) + "\n"))
-        for metric in d.contributions:
-            fig = waterfall(d, metric).figure
-            paths += save_png_svg(folder, f"figures/waterfall_{metric}", fig)
-    return paths
+    figures = {f"figures/waterfall_{m}": partial(waterfall, d, m) for m in d.contributions}
+    return write_json_text_figures(
+        ResultsFolder(out), "decomposition", to_dict(d), format_table(d), figures
+    )

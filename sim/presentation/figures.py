@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import html
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -57,3 +58,25 @@ def save_png_svg(folder: Any, stem: str, fig: Any) -> list[Path]:
         return [folder.save_figure(f"{stem}.{ext}", fig) for ext in ("png", "svg")]
     finally:
         plt.close(fig)
+
+
+def write_json_text_figures(
+    folder: Any,
+    stem: str,
+    data: Mapping[str, Any],
+    text: str,
+    figures: Mapping[str, Callable[[], Any]],
+) -> list[Path]:
+    """A result's ``stem.json``, ``stem.txt`` and figures, all or nothing, in a `ResultsFolder`.
+
+    `figures` maps each figure's stem (relative to the folder) to a function that draws
+    it and returns its axes; each is drawn, saved as PNG and SVG and closed in turn. If
+    anything fails, a folder this call created is left as it was (nothing half-written).
+    """
+    paths = []
+    with folder.undo_on_error():
+        paths.append(folder.write_json(f"{stem}.json", data))
+        paths.append(folder.write_text(f"{stem}.txt", text + "\n"))
+        for figure_stem, draw in figures.items():
+            paths += save_png_svg(folder, figure_stem, draw().figure)
+    return paths

@@ -12,14 +12,8 @@ from sim.scenario.mediators import load_mediator
 from sim.scenario.model import DEFAULT_SCENARIO, Mediator, ReadOnlyDict, Scenario, SourceFile
 from sim.scenario.overlays import apply_overlay
 from sim.scenario.overrides import apply_overrides
-from sim.scenario.parsing import _flatten, _parse_toml, parse_declared
+from sim.scenario.parsing import SCENARIO_FILE, _flatten, _parse_toml, parse_declared
 from sim.scenario.structure import _check_consistency, _read_parties, _read_sides, _read_terms
-from sim.schema import (
-    SCENARIO_LISTS,
-    SCENARIO_STRINGS,
-    scenario_defaults,
-    scenario_params,
-)
 
 
 def load_scenario(
@@ -69,16 +63,9 @@ def load_scenario(
         )
     party_keys = tuple(p.key for p in parties)
     term_keys = tuple(t.key for t in terms)
-    declared = scenario_params(party_keys, term_keys)
     flat = _flatten(table)
     parsed = parse_declared(
-        flat,
-        file=source.path,
-        params=declared,
-        strings=SCENARIO_STRINGS,
-        lists=SCENARIO_LISTS,
-        strict=strict,
-        optional=scenario_defaults(party_keys, term_keys),
+        flat, SCENARIO_FILE, party_keys, term_keys, file=source.path, strict=strict
     )
     for key in ("scenario.name",):
         if key not in parsed.strings:

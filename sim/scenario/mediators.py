@@ -9,14 +9,8 @@ from typing import Any
 from sim.errors import UserError
 from sim.resources import find_in_folder, looks_like_path
 from sim.scenario.model import Mediator, Party, ReadOnlyDict, SourceFile
-from sim.scenario.parsing import _flatten, _parse_toml, parse_declared
-from sim.schema import (
-    MEDIATOR_LISTS,
-    MEDIATOR_PARTY_PARAMS,
-    MEDIATOR_STRINGS,
-    mediator_defaults,
-    mediator_params,
-)
+from sim.scenario.parsing import MEDIATOR_FILE, _flatten, _parse_toml, parse_declared
+from sim.schema import MEDIATOR_PARTY_PARAMS
 
 
 def _find_file(kind: str, name: str, folder: Path) -> Path:
@@ -54,7 +48,6 @@ def load_mediator(
     source = SourceFile.read(path)
     flat = _flatten(_parse_toml(source))
     keys = tuple(p.key for p in parties) if parties is not None else _party_keys_in_file(flat)
-    declared = mediator_params(keys)
     for key in flat:
         table, _, party = key.partition(".")
         if table in MEDIATOR_PARTY_PARAMS and party not in keys:
@@ -63,15 +56,7 @@ def load_mediator(
                 file=source.path,
                 key=key,
             )
-    parsed = parse_declared(
-        flat,
-        file=source.path,
-        params=declared,
-        strings=MEDIATOR_STRINGS,
-        lists=MEDIATOR_LISTS,
-        strict=strict,
-        optional=mediator_defaults(keys),
-    )
+    parsed = parse_declared(flat, MEDIATOR_FILE, keys, file=source.path, strict=strict)
     if parties is not None:
         for party in parties:
             if parsed.values[f"patron_pressure.{party.key}"] > 0 and party.patron is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,7 +11,15 @@ from sim.errors import UserError
 from sim.safe_input import parse_toml
 from sim.scenario.model import SourceFile, Value
 from sim.schema import (
+    MEDIATOR_LISTS,
+    MEDIATOR_STRINGS,
+    SCENARIO_LISTS,
+    SCENARIO_STRINGS,
     Param,
+    mediator_defaults,
+    mediator_params,
+    scenario_defaults,
+    scenario_params,
 )
 
 
@@ -141,19 +149,39 @@ def _require_all(
         raise UserError(f"missing; expected {param.expected()}", file=file, key=key)
 
 
+@dataclass(frozen=True)
+class FileKind:
+    """What one kind of file declares (`sim.schema`), given its scenario's party (and term) keys.
+
+    Attributes:
+        params: the numeric parameters, from those keys.
+        defaults: values of the parameters a file may leave out, from the same keys.
+        strings: the string keys.
+        lists: the keys holding lists of strings.
+    """
+
+    params: Callable[..., Mapping[str, Param]]
+    defaults: Callable[..., Mapping[str, Value]]
+    strings: Mapping[str, str]
+    lists: Mapping[str, str]
+
+
+SCENARIO_FILE = FileKind(scenario_params, scenario_defaults, SCENARIO_STRINGS, SCENARIO_LISTS)
+MEDIATOR_FILE = FileKind(mediator_params, mediator_defaults, MEDIATOR_STRINGS, MEDIATOR_LISTS)
+
+
 def parse_declared(
     flat: Mapping[str, Any],
-    *,
+    kind: FileKind,
+    *keys: tuple[str, ...],
     file: str,
-    params: Mapping[str, Param],
-    strings: Any,
-    lists: Any,
     strict: bool,
-    optional: Mapping[str, Any],
 ) -> _Parsed:
-    """A file's flat table, typed and checked, with every required parameter present."""
+    """A file's flat table, typed and checked against what `kind` declares for `keys`
+    (``kind.params(*keys)``), every required parameter present, the rest defaulted."""
+    params = kind.params(*keys)
     parsed = _parse_table(
-        flat, file=file, params=params, strings=strings, lists=lists, strict=strict
+        flat, file=file, params=params, strings=kind.strings, lists=kind.lists, strict=strict
     )
-    _require_all(parsed, params, file=file, optional=optional)
+    _require_all(parsed, params, file=file, optional=kind.defaults(*keys))
     return parsed
