@@ -17,6 +17,7 @@ import pandas as pd
 from sim import stats as _stats
 from sim.analysis.exposure import violation_rates
 from sim.analysis.style import actors, causes
+from sim.analysis.survival import variant_groups
 from sim.stats.twosample import mean_t_interval
 
 # --------------------------------------------------------------------------- shares
@@ -87,13 +88,15 @@ def share_table(
     Returns:
         {variant: {category: Share}}.
     """
-    subset = runs if among is None else runs[among]
+    # Only the two columns read, not every column of the runs kept.
+    subset = runs[["variant", column]] if among is None else runs.loc[among, ["variant", column]]
     present = [str(c) for c in pd.unique(subset[column].dropna()) if str(c) not in categories]
     every = list(categories) + sorted(present)
     labels = variants or sorted(pd.unique(runs["variant"]))
+    groups = variant_groups(subset)
     out: dict[str, dict[str, Share]] = {}
     for label in labels:
-        values = subset.loc[subset["variant"] == label, column]
+        values = groups.get(label, subset.iloc[:0])[column]
         total = int(values.notna().sum())
         counts = values.value_counts()
         out[label] = {
@@ -136,9 +139,10 @@ def violations_per_actor(
 ) -> dict[str, dict[str, MeanEstimate]]:
     """Mean violations per run by each actor, per variant: {variant: {actor: estimate}}."""
     labels = variants or sorted(pd.unique(runs["variant"]))
+    groups = variant_groups(runs)
     return {
         label: {
-            actor: mean_ci(runs.loc[runs["variant"] == label, f"violations_{actor}"], level)
+            actor: mean_ci(groups.get(label, runs.iloc[:0])[f"violations_{actor}"], level)
             for actor in actors()
         }
         for label in labels
@@ -188,8 +192,9 @@ def breakdown(
     labels = variants or sorted(pd.unique(runs["variant"]))
     agreement: dict[str, Share] = {}
     if "agreement" in runs.columns:
+        groups = variant_groups(runs)
         for label in labels:
-            values = runs.loc[runs["variant"] == label, "agreement"].fillna(False).astype(bool)
+            values = groups.get(label, runs.iloc[:0])["agreement"].fillna(False).astype(bool)
             agreement[label] = wilson(int(values.sum()), len(values), category="agreement")
     return Breakdown(
         causes=share_table(

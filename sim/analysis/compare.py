@@ -38,7 +38,13 @@ from sim.analysis.breakdown import (
     violations_per_actor,
     wilson,
 )
-from sim.analysis.survival import SurvivalAnalysis, VariantSurvival
+from sim.analysis.survival import (
+    SurvivalAnalysis,
+    VariantSurvival,
+    durations_and_events,
+    rmst_with_se,
+    variant_groups,
+)
 from sim.stats.twosample import paired_proportion_difference
 
 __all__ = [
@@ -352,12 +358,9 @@ def compare_pair(
         The comparison; `logrank_p_adjusted` equals `logrank_p` until
         `compare_all` adjusts it.
     """
-    from sim.analysis.survival import durations_and_events
-
-    # Only the columns the tests read: each variant's slice is then a third of the rows' size.
-    columns = ["run", "horizon_h", "duration_h", "collapsed"]
-    runs_a = runs.loc[runs["variant"] == a.variant, columns]
-    runs_b = runs.loc[runs["variant"] == b.variant, columns]
+    # Each variant's rows (a view of the table when it is sorted by variant, as validated).
+    groups = variant_groups(runs)
+    runs_a, runs_b = (groups.get(v.variant, runs.iloc[:0]) for v in (a, b))
     t_a, e_a = durations_and_events(runs_a, "collapse")
     t_b, e_b = durations_and_events(runs_b, "collapse")
     test = _stats.logrank(t_a, e_a, t_b, e_b)
@@ -365,8 +368,6 @@ def compare_pair(
     horizon = min(a.horizon_h, b.horizon_h)
     s_a, s_b = a.survival_at(horizon), b.survival_at(horizon)
     diff = _stats.survival_difference(s_a.p, s_a.variance, s_b.p, s_b.variance, level)
-    from sim.analysis.survival import rmst_with_se
-
     rmst_a = a.rmst_h if a.horizon_h == horizon else rmst_with_se(a.fitter, horizon)[0]
     rmst_b = b.rmst_h if b.horizon_h == horizon else rmst_with_se(b.fitter, horizon)[0]
     p_value = test.p_value

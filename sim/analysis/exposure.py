@@ -20,6 +20,7 @@ import pandas as pd
 
 from sim import stats
 from sim.analysis.style import actors
+from sim.analysis.survival import variant_groups
 
 PER_HOURS = 100.0
 """Rates are given per this many truce-hours."""
@@ -61,8 +62,9 @@ def violation_rates(
 ) -> dict[str, dict[str, Rate]]:
     """{variant: {actor: Rate}}: violations per 100 hours the truce was in force."""
     out: dict[str, dict[str, Rate]] = {}
+    groups = variant_groups(runs)
     for label in variants:
-        subset = runs.loc[runs["variant"] == label]
+        subset = groups.get(label, runs.iloc[:0])
         # The truce is in force from hour 0 until it collapses, or to the horizon.
         exposure = float(subset["duration_h"].clip(upper=subset["horizon_h"]).sum())
         out[label] = {

@@ -122,6 +122,7 @@ def write_figures(
     Returns:
         The paths written, in `FIGURES` order.
     """
+    from sim.presentation.figures import tight_box
     from sim.results.writer import save_figure
 
     outdir = Path(outdir)
@@ -133,9 +134,10 @@ def write_figures(
             fig = spec.draw(analysis)
         try:
             fig.tight_layout()
+            box = tight_box(fig, dpi)  # cropped as "tight" would, measured once for all formats
             for fmt in formats:
                 path = outdir / f"{spec.name}.{fmt}"
-                save_figure(fig, path, dpi=dpi, bbox_inches="tight")
+                save_figure(fig, path, dpi=dpi, bbox_inches=box)
                 written.append(path)
         finally:
             plt.close(fig)

@@ -18,6 +18,7 @@ from matplotlib.lines import Line2D
 
 from sim.analysis.axes import format_hour_axis, horizon_of
 from sim.analysis.style import actor_name, actors, cause_colour, cause_name, causes
+from sim.analysis.survival import variant_groups
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.analysis import BatchAnalysis
@@ -125,8 +126,9 @@ def shared_runs(runs: pd.DataFrame, variants: list[str]) -> np.ndarray:
     Binary search in each variant's sorted indices instead of hashing millions of them.
     """
     shared: np.ndarray | None = None
+    groups = variant_groups(runs)
     for label in variants:
-        indices = runs.loc[runs["variant"] == label, "run"].to_numpy()
+        indices = groups.get(label, runs.iloc[:0])["run"].to_numpy()
         if len(indices) > 1 and not np.all(indices[1:] > indices[:-1]):
             indices = np.unique(indices)
         if shared is None:
@@ -167,8 +169,10 @@ def timelines_plot(
     labels: list[str] = []
     positions: list[float] = []
     row = 0.0
+    groups = variant_groups(runs)
     for label in analysis.variants:
-        group = runs[(runs["variant"] == label) & runs["run"].isin(chosen)].sort_values("run")
+        group = groups.get(label, runs.iloc[:0])
+        group = group[group["run"].isin(chosen)].sort_values("run")
         colour = analysis.colours[label]
         for record in group.itertuples(index=False):
             ax.barh(row, record.duration_h, height=0.55, color=colour, alpha=0.35)

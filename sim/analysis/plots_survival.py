@@ -25,7 +25,7 @@ from sim.analysis.axes import (
     mark_horizon,
     zoomed_span,
 )
-from sim.analysis.survival import ENDPOINT_TITLES
+from sim.analysis.survival import ENDPOINT_TITLES, variant_groups
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.analysis import BatchAnalysis
@@ -112,8 +112,9 @@ def survival_plot(
         ticks = hour_ticks(shown)
         risk_ax.set_ylim(-0.5, len(survival) - 0.5)
         risk_ax.invert_yaxis()
+        groups = variant_groups(analysis.runs)
         for row, result in enumerate(survival):
-            group = analysis.runs[analysis.runs["variant"] == result.variant]
+            group = groups[result.variant]
             counts = holding_counts(*durations_and_events(group, endpoint), ticks)
             for t, count in zip(ticks, counts, strict=True):
                 risk_ax.text(
@@ -162,9 +163,9 @@ def collapse_times_plot(
     hist_ax, held_ax = axes
     horizon = horizon_of(analysis)
     bins = np.arange(0, horizon + bin_h, bin_h)
-    runs = analysis.runs
+    groups = variant_groups(analysis.runs)
     for position, label in enumerate(analysis.variants):
-        group = runs[runs["variant"] == label]
+        group = groups[label]
         colour = analysis.colours[label]
         collapsed = group.loc[group["collapsed"], "duration_h"].to_numpy(float)
         if len(collapsed):

@@ -339,6 +339,7 @@ def reference_overlay(analysis: BatchAnalysis, filt: Any) -> ReferenceOverlay:
         median_with_ci,
         survival_at,
     )
+    from sim.analysis.survival import variant_groups
     from sim.stats import number_at_risk
 
     if filt is None or isinstance(filt, str):
@@ -354,8 +355,9 @@ def reference_overlay(analysis: BatchAnalysis, filt: Any) -> ReferenceOverlay:
     # A real ceasefire counts if it lasted past the horizon (as in `ceasefire reference`); a
     # run if it held to the horizon (runs end there).
     at_risk = {"reference": number_at_risk(ref.durations_h, horizon)}
+    groups = variant_groups(runs)
     for label in analysis.variants:
-        group = runs[runs["variant"] == label]
+        group = groups[label]
         at_risk[label] = number_at_risk(
             group["duration_h"], float(group["horizon_h"].max()), just_after=False
         )

@@ -66,16 +66,42 @@ def durations_and_events(runs: pd.DataFrame, endpoint: Endpoint) -> tuple[np.nda
 
 
 def variant_groups(runs: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The runs of each variant, keyed by label, found in one pass over the table.
+    """The runs of each variant, keyed by label in order of first appearance.
 
-    One groupby instead of a comparison of every row per variant; the variant column may
-    hold strings or categories (empty categories are skipped).
+    A validated table is sorted by variant, so each variant's runs are one block of rows:
+    they are then slices of `runs` (views, no copy; at millions of runs a groupby copied
+    every column of every group). Any other table is grouped. The variant column may
+    hold strings or categories (empty categories are skipped). Treat the groups as
+    read-only.
     """
+    blocks = _variant_blocks(runs["variant"])
+    if blocks is not None:
+        return {label: runs.iloc[start:stop] for label, (start, stop) in blocks.items()}
     return {
         str(label): group
         for label, group in runs.groupby("variant", sort=False, observed=True)
         if len(group)
     }
+
+
+def _variant_blocks(variant: pd.Series) -> dict[str, tuple[int, int]] | None:
+    """{label: (first row, end row)} when each variant's rows are contiguous, else None."""
+    if isinstance(variant.dtype, pd.CategoricalDtype):
+        keys = variant.cat.codes.to_numpy()
+        if len(keys) and keys.min() < 0:  # a missing label: leave it to groupby
+            return None
+    else:
+        keys = variant.to_numpy(object)
+        if pd.isna(variant).any():
+            return None
+    if len(keys) == 0:
+        return {}
+    starts = np.concatenate([[0], np.flatnonzero(keys[1:] != keys[:-1]) + 1])
+    labels = [str(v) for v in variant.iloc[starts]]
+    if len(set(labels)) != len(labels):  # a variant in two places: not contiguous
+        return None
+    ends = [*starts[1:], len(keys)]
+    return {label: (int(a), int(b)) for label, a, b in zip(labels, starts, ends, strict=True)}
 
 
 @dataclass(frozen=True)

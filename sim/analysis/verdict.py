@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.analysis.compare import format_p
 from sim.analysis.style import actor_name, cause_name
+from sim.analysis.survival import variant_groups
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.analysis import BatchAnalysis
@@ -91,8 +92,7 @@ def title_suffix(manifest: Mapping[str, Any]) -> str:
 
 
 def _held_at_horizon(analysis: BatchAnalysis, label: str) -> int:
-    runs = analysis.runs
-    subset = runs.loc[runs["variant"] == label]
+    subset = variant_groups(analysis.runs)[label]
     return int((subset["duration_h"] >= subset["horizon_h"]).sum())
 
 

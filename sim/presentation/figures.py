@@ -51,6 +51,27 @@ def figure_html(name: str, caption: str, png: bytes | str | Path) -> str:
     )
 
 
+def tight_box(fig: Any, dpi: float) -> Any:
+    """What ``savefig(bbox_inches="tight")`` crops `fig` to at `dpi`, measured once.
+
+    Saving with the returned box (a `Bbox` in inches, padded by ``savefig.pad_inches``)
+    gives the same PNG as "tight", and an SVG whose bounds differ by a fraction of a
+    point; but "tight" lays the whole figure out again for every file before drawing
+    it. The figure must already be laid out (e.g. `tight_layout`): its layout engine is
+    removed, so saving does not lay it out once more.
+    """
+    import matplotlib
+
+    screen_dpi = fig.dpi
+    fig.dpi = dpi  # text is measured at the resolution it is drawn at, as savefig does
+    try:
+        box = fig.get_tightbbox(fig.canvas.get_renderer())
+    finally:
+        fig.dpi = screen_dpi
+    fig.set_layout_engine(None)
+    return box.padded(matplotlib.rcParams["savefig.pad_inches"])
+
+
 def save_png_svg(folder: Any, stem: str, fig: Any) -> list[Path]:
     """Save `fig` as ``stem.png`` and ``stem.svg`` through a `ResultsFolder`, then close it."""
     plt = pyplot()
