@@ -75,6 +75,9 @@ def _first_spell_endings(runs: pd.DataFrame, spells_path: Path) -> pd.Categorica
 
     run_keys = keys(runs["variant"], runs["run"])
     spell_keys = keys(spells["variant"], spells["run"])
+    if np.array_equal(spell_keys, run_keys):  # the usual case: both in (variant, run) order
+        ending = _categorical(spells["ending"])
+        return None if ending.isna().any() else ending
     order = np.argsort(spell_keys, kind="stable")
     spell_keys = spell_keys[order]
     pos = np.clip(np.searchsorted(spell_keys, run_keys), 0, max(len(spell_keys) - 1, 0))

@@ -55,7 +55,6 @@ def survival_plot(
     Returns:
         The curve axes.
     """
-    from sim.analysis.survival import durations_and_events
 
     if ax is None:
         _fig, (ax, risk_ax) = plt.subplots(
@@ -112,10 +111,9 @@ def survival_plot(
         ticks = hour_ticks(shown)
         risk_ax.set_ylim(-0.5, len(survival) - 0.5)
         risk_ax.invert_yaxis()
-        groups = variant_groups(analysis.runs)
         for row, result in enumerate(survival):
-            group = groups[result.variant]
-            counts = holding_counts(*durations_and_events(group, endpoint), ticks)
+            fit = result.fitter  # fitted on (time, event) cells weighted by their runs
+            counts = holding_counts(fit.durations, fit.event_observed, ticks, fit.weights)
             for t, count in zip(ticks, counts, strict=True):
                 risk_ax.text(
                     t,

@@ -27,12 +27,14 @@ def add_command(
 
 def add_scenario_argument(parser: argparse.ArgumentParser, *, optional: bool = True) -> None:
     """The SCENARIO positional argument (default: the Daraa 2021 scenario)."""
-    from sim.scenario import DEFAULT_SCENARIO
+    # From sim.resources, not sim.scenario: every command registers at start-up, and the
+    # scenario package (its loader and schema) is not needed by the readers.
+    from sim.resources import default_scenario
 
     parser.add_argument(
         "scenario",
         nargs="?" if optional else None,
-        default=str(DEFAULT_SCENARIO) if optional else None,
+        default=str(default_scenario()) if optional else None,
         metavar="SCENARIO",
         help="scenario TOML file (default: scenarios/daraa_2021.toml)",
     )
