@@ -382,16 +382,17 @@ def add_batch_arguments(
     add_execution_arguments(parser, out_help="results folder")
 
 
-def load_design_scenario(args: argparse.Namespace) -> tuple[Any, list[str]]:
-    """The scenario of a design (`sweep`, `sensitivity`) with every file its workers need,
-    read once, and the overlays of its --variant options (applied to every point)."""
+def design_inputs(args: argparse.Namespace) -> tuple[Any, list[str], dict[str, str]]:
+    """What a design command (`sweep`, `sensitivity`) reads from `add_batch_arguments`:
+    the scenario with every file its workers need, read once; the overlays of its
+    --variant options (applied at every point); its --set overrides."""
     from sim.batch import load_for_batch
 
     overlays = overlay_names(args.variants)
     scenario = load_for_batch(
         args.scenario, args.mediators or None, ["+".join(overlays)] if overlays else []
     )
-    return scenario, overlays
+    return scenario, overlays, parse_overrides(args.overrides)
 
 
 def print_design_result(args: argparse.Namespace, analysis: Any, figures: list[Path]) -> None:

@@ -5,15 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sim.commands._common import (
-    add_batch_arguments,
-    add_command,
-    add_scenario_argument,
-    execution_options,
-    load_design_scenario,
-    parse_overrides,
-    print_design_result,
-)
+from sim.commands._common import add_batch_arguments, add_command, add_scenario_argument
 
 HELP = "global sensitivity analysis (Morris or Sobol', with SALib)"
 
@@ -92,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
 
     pyplot()  # headless, chosen in one place
 
+    from sim.commands._common import design_inputs, execution_options, print_design_result
     from sim.errors import UserError
     from sim.experiments.sensitivity import make_design, run_sensitivity
     from sim.experiments.sensitivity_analysis import analyse_sensitivity, write_results
@@ -102,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
         parse_param,
     )
 
-    scenario, overlays = load_design_scenario(args)
+    scenario, overlays, overrides = design_inputs(args)
     mediators = list(dict.fromkeys(args.mediators or scenario.default_mediators))
     if args.params and args.params_file:
         raise UserError("give --param or --params-file, not both")
@@ -114,7 +107,6 @@ def run(args: argparse.Namespace) -> int:
             raise UserError(f"--param: '{repeated[0]}' is given twice", key=repeated[0])
     else:
         params = load_default_params(args.params_file or DEFAULT_PARAMS_FILE, scenario)
-    overrides = parse_overrides(args.overrides)
     clash = sorted(set(overrides) & {p.key for p in params})
     if clash:
         raise UserError(f"--set: '{clash[0]}' is also a sampled parameter", key=clash[0])

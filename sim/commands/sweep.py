@@ -5,15 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sim.commands._common import (
-    add_batch_arguments,
-    add_command,
-    add_scenario_argument,
-    execution_options,
-    load_design_scenario,
-    parse_overrides,
-    print_design_result,
-)
+from sim.commands._common import add_batch_arguments, add_command, add_scenario_argument
 
 HELP = "sweep parameters over a grid: survival against each parameter, per mediator"
 
@@ -60,17 +52,18 @@ def run(args: argparse.Namespace) -> int:
 
     pyplot()  # headless, chosen in one place
 
+    from sim.commands._common import design_inputs, execution_options, print_design_result
     from sim.experiments.sweep import plan_sweep, run_sweep
     from sim.experiments.sweep_analysis import analyse_sweep
     from sim.experiments.sweep_figures import write_sweep_figures
 
-    scenario, overlays = load_design_scenario(args)
+    scenario, overlays, overrides = design_inputs(args)
     plan = plan_sweep(
         scenario,
         args.grid,
         mediators=args.mediators,
         overlays=overlays,
-        overrides=parse_overrides(args.overrides),
+        overrides=overrides,
     )
     n_variants = plan.n_points * len(plan.mediators)
     print(
