@@ -140,32 +140,27 @@ def paired_comparison(
     """
     if runs_a["horizon_h"].max() != runs_b["horizon_h"].max():
         return None
-    columns = ["run", "collapsed", "duration_h"]
     if np.array_equal(runs_a["run"].to_numpy(), runs_b["run"].to_numpy()):
-        # The usual case (same runs, same order): pair rows by position, as the merge would.
-        merged = pd.DataFrame(
-            {
-                "run": runs_a["run"].to_numpy(),
-                "collapsed_a": runs_a["collapsed"].to_numpy(),
-                "duration_h_a": runs_a["duration_h"].to_numpy(),
-                "collapsed_b": runs_b["collapsed"].to_numpy(),
-                "duration_h_b": runs_b["duration_h"].to_numpy(),
-            }
-        )
+        # The usual case (same runs, same order): pair rows by position, as the merge would,
+        # reading the columns as arrays (no table of the pairs is built).
+        collapsed = runs_a["collapsed"].to_numpy(bool), runs_b["collapsed"].to_numpy(bool)
+        hours = runs_a["duration_h"].to_numpy(float), runs_b["duration_h"].to_numpy(float)
     else:
+        columns = ["run", "collapsed", "duration_h"]
         merged = runs_a[columns].merge(runs_b[columns], on="run", suffixes=("_a", "_b"))
-    n = len(merged)
+        collapsed = merged["collapsed_a"].to_numpy(bool), merged["collapsed_b"].to_numpy(bool)
+        hours = merged["duration_h_a"].to_numpy(float), merged["duration_h_b"].to_numpy(float)
+    n = len(hours[0])
     if n == 0:
         return None
-    held_a = ~merged["collapsed_a"].to_numpy(bool)
-    held_b = ~merged["collapsed_b"].to_numpy(bool)
+    held_a, held_b = ~collapsed[0], ~collapsed[1]
     a_only = int(np.sum(held_a & ~held_b))
     b_only = int(np.sum(~held_a & held_b))
     mcnemar = _stats.mcnemar_exact(a_only, b_only)
     diff = paired_proportion_difference(a_only, b_only, n, level)
     # duration_h is min(T, horizon) for every run (censoring only at the horizon),
     # so its paired mean difference is the paired difference in RMST.
-    delta = (merged["duration_h_b"] - merged["duration_h_a"]).to_numpy(float)
+    delta = hours[1] - hours[0]
     rmst = mean_ci(delta, level)
     wilcoxon_p = _stats.wilcoxon_signed_rank(delta)
     return PairedComparison(
