@@ -170,3 +170,32 @@ def test_interval_at_the_edges_is_wilson_not_a_point():
     assert item.lower == pytest.approx(1 - z2 / (300 + z2))
     assert item.upper == pytest.approx(1.0)
     assert result.median_h is None and result.rmst_h == pytest.approx(HORIZON)
+
+
+def test_variant_groups_are_the_groupby_groups_sorted_or_not():
+    from sim.analysis.survival import variant_groups
+
+    sorted_runs = pd.DataFrame(
+        {"variant": ["russia"] * 3 + ["turkey"] * 2, "duration_h": [1.0, 2, 3, 4, 5]}
+    )
+    interleaved = sorted_runs.iloc[[0, 3, 1, 4, 2]].reset_index(drop=True)
+    for runs in (sorted_runs, interleaved, sorted_runs.astype({"variant": "category"})):
+        groups = variant_groups(runs)
+        expected = {str(k): g for k, g in runs.groupby("variant", sort=False, observed=True)}
+        assert list(groups) == list(expected)
+        for label, group in groups.items():
+            pd.testing.assert_frame_equal(group, expected[label])
+
+
+def test_holding_counts_on_kaplan_meier_cells_equal_the_counts_over_runs():
+    from sim.analysis.axes import holding_counts
+    from sim.stats.km import fit_km
+
+    rng = np.random.default_rng(3)
+    durations = rng.integers(0, 40, size=5_000).astype(float)
+    events = rng.random(5_000) < 0.7
+    fit = fit_km(durations, events)
+    times = [0.0, 6.0, 12.0, 24.0, 39.0]
+    assert holding_counts(fit.durations, fit.event_observed, times, fit.weights) == (
+        holding_counts(durations, events, times)
+    )

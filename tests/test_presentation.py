@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
+import pytest
+
 from sim.cli import main
 from sim.presentation import Section, html_table, render_html, text_table
 from sim.presentation import kinds as report_kinds
@@ -81,3 +83,56 @@ def test_a_bad_dotted_name_says_what_was_expected():
 
     with pytest.raises(ValueError, match=r"target: expected 'package\.module:function'"):
         report_kinds.resolve("sim.sweep.sweep_sections")
+
+
+def test_a_figure_cropped_by_tight_box_is_the_png_tight_gives(tmp_path):
+    import io
+
+    from sim.presentation.figures import tight_box
+
+    plt = pyplot()
+
+    def drawn():
+        fig, ax = plt.subplots(figsize=(5, 3))
+        ax.plot([0, 24, 48], [1.0, 0.6, 0.4], label="russia")
+        ax.set_xlabel("hours since the truce was agreed")
+        ax.set_title("a title wider than the axes, to be kept when cropping")
+        ax.legend(loc="upper right", bbox_to_anchor=(1.3, 1.0))
+        fig.tight_layout()
+        return fig
+
+    tight, boxed = io.BytesIO(), io.BytesIO()
+    first, second = drawn(), drawn()
+    first.savefig(tight, format="png", dpi=150, bbox_inches="tight")
+    second.savefig(boxed, format="png", dpi=150, bbox_inches=tight_box(second, 150))
+    plt.close(first)
+    plt.close(second)
+    assert tight.getvalue() == boxed.getvalue()
+
+
+def test_json_text_and_figures_are_written_together_or_not_at_all(tmp_path):
+    from sim.presentation.figures import write_json_text_figures
+    from sim.results import ResultsFolder
+
+    plt = pyplot()
+
+    def figure():
+        return plt.subplots()[1]
+
+    def broken():
+        raise RuntimeError("the figure could not be drawn")
+
+    out = tmp_path / "new" / "result"
+    paths = write_json_text_figures(
+        ResultsFolder(out), "result", {"a": 1}, "a = 1", {"figures/one": figure}
+    )
+    names = sorted(p.relative_to(out).as_posix() for p in paths)
+    assert names == ["figures/one.png", "figures/one.svg", "result.json", "result.txt"]
+    assert (out / "result.txt").read_text(encoding="utf-8") == "a = 1\n"
+
+    failed = tmp_path / "failed"
+    with pytest.raises(RuntimeError):
+        write_json_text_figures(
+            ResultsFolder(failed), "result", {"a": 1}, "a = 1", {"figures/one": broken}
+        )
+    assert not failed.exists()  # nothing half-written is left in a folder it created
