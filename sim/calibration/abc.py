@@ -60,12 +60,10 @@ def prior_design(
     scenario: Scenario, *, spec: CalibrationSpec, draws: int, replicates: int, seed: int
 ) -> ParameterDesign:
     """N prior draws as design points, R worlds each, every world with luck of its own."""
-    from sim.batch.design import ParameterDesign
+    from sim.experiments.params import design_from_sets
 
-    thetas = spec.sample_prior(draws, prior_seed(seed))
-    return ParameterDesign(
-        tuple(thetas),
-        np.column_stack(list(thetas.values())),
+    return design_from_sets(
+        spec.sample_prior(draws, prior_seed(seed)),
         replicates,
         kind="calibration",
         source=f"{draws} draws from the priors of {spec.path or 'the calibration'}",

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -136,12 +136,10 @@ def coalition_design(
     Point c is coalition c (bit j set: player j takes B's values); replicate r has the
     luck of run r at every point (common random numbers), as the Shapley pairing needs.
     """
-    from sim.batch.design import ParameterDesign
+    from sim.experiments.params import design_from_sets
 
-    sets = game(scenario, mediator_a, mediator_b, table).sets
-    return ParameterDesign(
-        tuple(sets),
-        np.column_stack(list(sets.values())),
+    return design_from_sets(
+        game(scenario, mediator_a, mediator_b, table).sets,
         runs,
         kind="explain",
         source=f"the 2^k coalitions of the groups on which {mediator_b} differs from {mediator_a}",
@@ -220,24 +218,27 @@ def decompose(
     *,
     runs: int,
     seed: int,
-    table: Sequence[GroupSpec] = GROUPS,
-    n_boot: int = 2000,
-    level: float = 0.95,
-    **evaluator_options,
+    workers: int = 1,
+    chunk_size: int | None = None,
+    **analysis_options: Any,
 ) -> Decomposition:
     """Decompose B - A in two-week survival and restricted mean survival over the groups:
-    the experiment ``explain`` run in memory (`evaluator_options`: workers, chunk_size)."""
+    the experiment ``explain`` run in memory on `workers` processes (the result depends
+    on neither them nor `chunk_size`); `analysis_options`: `analyse`'s table, n_boot,
+    level."""
     from sim.experiments import run_experiment
 
-    options = {"mediator_a": mediator_a, "mediator_b": mediator_b, "table": table}
+    pair = {"mediator_a": mediator_a, "mediator_b": mediator_b}
+    pair["table"] = analysis_options.pop("table", GROUPS)
     scenario = scenario.with_mediators([mediator_a, mediator_b])
+    evaluator_options = {"workers": workers} | ({"chunk_size": chunk_size} if chunk_size else {})
     _design, result = run_experiment(
         "explain",
         scenario,
         mediators=[mediator_a],
         seed=seed,
-        design_options={**options, "runs": runs},
-        analysis_options={**options, "scenario": scenario, "n_boot": n_boot, "level": level},
+        design_options={**pair, "runs": runs},
+        analysis_options={**pair, "scenario": scenario, **analysis_options},
         **evaluator_options,
     )
     return result
