@@ -32,12 +32,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-if TYPE_CHECKING:  # the batch package pulls in pyarrow: imported where it is used
-    from sim.batch.design import ParameterDesign
-    from sim.scenario import Scenario
+from sim.batch.design import DESIGN_POINT, DESIGN_PREFIX, ParameterDesign, check_design
+from sim.batch.seeding import DEFAULT_CHUNK_SIZE, chunk_bounds
 
-POINT = "point"  # `sim.batch.design.DESIGN_POINT` (not imported: finding experiments stays light)
-CHUNK_SIZE = 50_000  # `sim.batch.seeding.DEFAULT_CHUNK_SIZE`; results do not depend on it
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
 
 Columns = dict[str, np.ndarray]
 
@@ -104,18 +103,16 @@ class PointResults:
         """The same results read from a batch folder the batch engine wrote for a design."""
         import pandas as pd
 
-        from sim.batch.design import DESIGN_PREFIX, ParameterDesign
-
         directory = Path(directory)
         manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
         entry = manifest.get("design")
         if not entry:
             raise ValueError(f"{directory} holds no parameter design")
-        wanted = ["variant", "run", POINT, *entry["columns"], *columns]
+        wanted = ["variant", "run", DESIGN_POINT, *entry["columns"], *columns]
         frame = pd.read_parquet(directory / "runs.parquet", columns=list(dict.fromkeys(wanted)))
         frame = frame.sort_values(["variant", "run"], kind="stable")
-        first = frame[frame["run"] % entry["replicates"] == 0].drop_duplicates(POINT)
-        values = first.sort_values(POINT)[entry["columns"]].to_numpy(float)
+        first = frame[frame["run"] % entry["replicates"] == 0].drop_duplicates(DESIGN_POINT)
+        values = first.sort_values(DESIGN_POINT)[entry["columns"]].to_numpy(float)
         design = ParameterDesign(
             tuple(c.removeprefix(DESIGN_PREFIX) for c in entry["columns"]),
             values,
@@ -127,7 +124,7 @@ class PointResults:
         labels = [v["label"] for v in manifest["variants"]]
         runs = {
             label: {c: frame.loc[frame["variant"] == label, c].to_numpy() for c in columns}
-            | {POINT: frame.loc[frame["variant"] == label, POINT].to_numpy()}
+            | {DESIGN_POINT: frame.loc[frame["variant"] == label, DESIGN_POINT].to_numpy()}
             for label in labels
         }
         return cls(design, int(manifest["seed"]), tuple(labels), runs)
@@ -155,7 +152,7 @@ def evaluate_chunk(
         psets=part.psets,
         luck=part.luck,
     )
-    out[POINT] = part.point
+    out[DESIGN_POINT] = part.point
     return out
 
 
@@ -166,7 +163,7 @@ def evaluate_in_memory(
     mediators: Sequence[str] | None,
     seed: int,
     observe: Observer | None = None,
-    chunk_size: int = CHUNK_SIZE,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
 ) -> PointResults:
@@ -188,9 +185,7 @@ def evaluate_in_memory(
     """
     import concurrent.futures as cf
 
-    from sim.batch.design import check_design
     from sim.batch.executors import open_executor
-    from sim.batch.seeding import chunk_bounds
 
     if seed < 0:
         raise ValueError("the seed must be a non-negative integer")
