@@ -5,7 +5,8 @@ resolve, delivery effort, monitoring, pressure on the spoilers' patron); each un
 what `LEVERS` says (or what the user says instead), and a package may not cost more than
 the budget. The search is scipy's differential evolution (`vectorized=True`): a whole
 generation of candidate packages, times the draws of the uncertain parameters, is one set
-of parameter sets run on the same runs (common random numbers, `simulate_coalitions`),
+of parameter sets run on the same runs (common random numbers: each world's luck is
+keyed by its run, repeated under every set; `sim.simulate.simulate_worlds`),
 so candidates are compared on the same random numbers and the objective is a
 deterministic function of the package.
 
@@ -191,7 +192,7 @@ def survival_evaluator(
     Every package under every draw of the uncertain parameters is one parameter set; all
     run on the same `runs` in one call.
     """
-    from sim.explain.decompose import simulate_coalitions
+    from sim.simulate import simulate_worlds
 
     n_draws = len(next(iter(draws.values()))) if draws else 1
     t_h = min(336.0, scenario.horizon_h)
@@ -204,7 +205,16 @@ def survival_evaluator(
         }
         for key, values in draws.items():
             sets[key] = np.tile(values, n)
-        out = simulate_coalitions(scenario, mediator, sets, runs, seed)
+        n_sets = n * n_draws  # set-major: world g * len(runs) + r is set g, run r
+        out = simulate_worlds(
+            scenario,
+            mediator,
+            n_sets * runs.size,
+            seed,
+            world_params=sets,
+            psets=np.repeat(np.arange(n_sets, dtype=np.int64), runs.size),
+            luck=np.tile(runs.astype(np.int64), n_sets),
+        )
         held = ~(out["collapsed"] & (out["duration_h"] <= t_h))
         return held.reshape(n, n_draws, runs.size).mean(axis=2)
 

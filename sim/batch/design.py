@@ -9,7 +9,9 @@ together, so a chunk touches few points and reads them as parameter sets
 Common random numbers: a world's luck is keyed by its *replicate*, not its run
 (`sim.rules.rng`), so replicate i meets the same luck at every point and under every
 variant. Differences between points or mediators are then differences of parameters,
-not of luck (the pairing that makes per-point comparisons sharp).
+not of luck (the pairing that makes per-point comparisons sharp). A design that wants
+independent luck at every point instead (ABC's prior draws, whose weights should not
+share one sample of luck) keys it by run: ``luck="run"``.
 
 The runs table gets a `point` column and one ``design.<key>`` column per parameter, so
 each run carries the values it was simulated with.
@@ -38,6 +40,9 @@ DESIGN_PREFIX = "design."
 POSTERIOR_PREFIX = "posterior."
 """Prefix of the runs.parquet columns that hold parameters drawn from a posterior."""
 
+LUCK = ("replicate", "run")
+"""What a design's worlds may key their random numbers by."""
+
 
 @dataclass(frozen=True, eq=False)
 class ParameterDesign:
@@ -49,6 +54,8 @@ class ParameterDesign:
         replicates: runs per point and variant (R >= 1).
         kind: what made the design (``"sweep"``, ``"sobol"``, ``"uncertainty"``, ...), recorded.
         source: where its values came from, in words (recorded; not part of its identity).
+        luck: what a world's random numbers are keyed by: ``"replicate"`` (common random
+            numbers across points) or ``"run"`` (independent luck at every point).
     """
 
     keys: tuple[str, ...]
@@ -56,6 +63,7 @@ class ParameterDesign:
     replicates: int
     kind: str = "design"
     source: str = ""
+    luck: str = "replicate"
 
     def __post_init__(self) -> None:
         values = np.ascontiguousarray(self.values, dtype=np.float64)
@@ -70,6 +78,8 @@ class ParameterDesign:
         if isinstance(self.replicates, bool) or int(self.replicates) < 1:
             raise UserError(f"replicates: expected an integer >= 1, got {self.replicates!r}")
         object.__setattr__(self, "replicates", int(self.replicates))
+        if self.luck not in LUCK:
+            raise UserError(f"luck: expected one of {', '.join(LUCK)}, got {self.luck!r}")
 
     @classmethod
     def from_points(
@@ -116,13 +126,16 @@ class ParameterDesign:
         point = runs // self.replicates
         first, last = int(point[0]), int(point[-1])
         sets = {k: self.values[first : last + 1, j].copy() for j, k in enumerate(self.keys)}
-        return ChunkDesign(sets, point - first, runs % self.replicates, point)
+        luck = runs % self.replicates if self.luck == "replicate" else runs
+        return ChunkDesign(sets, point - first, luck, point)
 
     def sha256(self) -> str:
         """A digest of keys, values and replicates: what must match to resume."""
         digest = hashlib.sha256()
         digest.update(repr((self.keys, self.replicates, self.values.shape)).encode())
         digest.update(self.values.tobytes())
+        if self.luck != "replicate":  # so that designs made before `luck` keep their digest
+            digest.update(self.luck.encode())
         return digest.hexdigest()
 
     def manifest_entry(self) -> dict:
@@ -132,6 +145,7 @@ class ParameterDesign:
             "keys": list(self.keys),
             "points": self.n_points,
             "replicates": self.replicates,
+            "luck": self.luck,
             "sha256": self.sha256(),
             "point_column": DESIGN_POINT,
             "columns": self.columns,

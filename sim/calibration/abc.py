@@ -1,8 +1,12 @@
 """Rejection ABC: which actor parameters make the simulated truce look like the real one.
 
-For each of N draws θ from the prior, R replicate worlds are simulated, all in
-one many-worlds model per chunk (θ enters through `world_params`, repeated R
-times), and each world is scored on the facts (`summaries.FACTS`). Two rules:
+For each of N draws θ from the prior, R replicate worlds are simulated and each
+world is scored on the facts (`summaries.FACTS`). The draws are the points of a
+parameter design (`prior_design`) and the experiment ``calibration``
+(`sim.experiments.calibration`) runs it through the in-memory evaluator
+(`sim.experiments.evaluate`, the batch engine's chunks and seeding), observing each
+world at the end of the observation window (`summaries.WindowFacts`); `analyse`
+weighs the draws. `run_abc` is that pipeline in one call. Two rules:
 
 * ``kernel`` (default; for one case's yes/no facts): each world is weighted by
   how well it reproduces the observed pattern, Π_j (1 if it shows fact j as
@@ -16,30 +20,35 @@ times), and each world is scored on the facts (`summaries.FACTS`). Two rules:
   values, sqrt(Σ_j w_j (f_j − o_j)² / Σ_j w_j); the best `accept` share of
   draws is kept, each with weight 1.
 
-Seeding follows the batch engine: prior draws come from
-``SeedSequence(seed, spawn_key=(0,))``, chunk k of the simulations from
-``SeedSequence(seed, spawn_key=(1, k))``, all fixed in the parent, so results
-do not depend on the number of workers.
+Seeding is the batch engine's: prior draws come from
+``SeedSequence(seed, spawn_key=(0,))``; the worlds' random numbers are keyed by the
+batch key ``SeedSequence(seed)`` and each world's run index (the design's
+``luck="run"``: draw d's replicate r is run d * R + r), so every world of every draw
+has luck of its own -- the draws' weights are independent estimates, whose noise the
+posterior averages out -- and results depend neither on the chunks nor on the workers.
 """
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from sim.calibration.priors import CalibrationSpec
-from sim.calibration.summaries import fact_matrix, observe_worlds
+from sim.calibration.summaries import WindowFacts
 from sim.errors import UserError
 from sim.scenario import Scenario
 
+if TYPE_CHECKING:
+    from sim.batch.design import ParameterDesign
+    from sim.experiments.evaluate import PointResults
+
 METHODS = ("kernel", "rejection")
-WORLDS_PER_CHUNK = 20_000
-"""Worlds simulated per chunk (draws per chunk = this // replicates); part of the seeding."""
+CHUNK_WORLDS = 20_000
+"""Worlds per call of the model (results do not depend on it; memory does)."""
 
 
 def prior_seed(seed: int) -> np.random.SeedSequence:
@@ -47,43 +56,34 @@ def prior_seed(seed: int) -> np.random.SeedSequence:
     return np.random.SeedSequence(entropy=seed, spawn_key=(0,))
 
 
-def simulation_seed(seed: int, chunk: int) -> np.random.SeedSequence:
-    """The stream of chunk `chunk`'s worlds."""
-    return np.random.SeedSequence(entropy=seed, spawn_key=(1, chunk))
+def prior_design(
+    scenario: Scenario, *, spec: CalibrationSpec, draws: int, replicates: int, seed: int
+) -> ParameterDesign:
+    """N prior draws as design points, R worlds each, every world with luck of its own."""
+    from sim.experiments.params import design_from_sets
+
+    return design_from_sets(
+        spec.sample_prior(draws, prior_seed(seed)),
+        replicates,
+        kind="calibration",
+        source=f"{draws} draws from the priors of {spec.path or 'the calibration'}",
+        luck="run",
+    )
 
 
-def draws_per_chunk(replicates: int) -> int:
-    """Prior draws simulated together in one model."""
-    return max(1, WORLDS_PER_CHUNK // replicates)
+def window_facts(*, spec: CalibrationSpec, **_design_options: Any) -> WindowFacts:
+    """What the ABC observes of each world: the spec's facts at the end of its window."""
+    return WindowFacts(tuple(f.name for f in spec.facts), spec.window_h, spec.first_violation_by_h)
 
 
-def score_chunk(
-    scenario: Scenario,
-    spec: CalibrationSpec,
-    thetas: dict[str, np.ndarray],
-    replicates: int,
-    seed: np.random.SeedSequence,
-) -> dict[str, np.ndarray]:
-    """Simulate R worlds per draw and score them (the unit of work sent to workers).
+def score_draws(spec: CalibrationSpec, shown: np.ndarray) -> dict[str, np.ndarray]:
+    """Per draw, from `shown` (draws, replicates, facts): whether each world shows each fact.
 
     Returns:
         {"frequencies": (n_draws, n_facts), "kernel": (n_draws,), "p_match": (n_draws,)}:
         per draw, the share of its worlds showing each fact, the mean kernel weight
         and the share of worlds matching every binary fact exactly.
     """
-    n_draws = len(next(iter(thetas.values())))
-    params = {k: np.repeat(np.asarray(v, float), replicates) for k, v in thetas.items()}
-    outcomes = observe_worlds(
-        scenario,
-        spec.mediator,
-        n_draws * replicates,
-        seed,
-        window_h=spec.window_h,
-        first_violation_by_h=spec.first_violation_by_h,
-        world_params=params,
-    )
-    names = [f.name for f in spec.facts]
-    shown = fact_matrix(outcomes, names).reshape(n_draws, replicates, len(names))
     observed = np.array([f.observed for f in spec.facts])
     weights = np.array([f.weight for f in spec.facts])
     frequencies = shown.mean(axis=1)
@@ -93,7 +93,7 @@ def score_chunk(
         kernel = per_world.mean(axis=1)
         p_match = agrees.all(axis=2).mean(axis=1)
     else:
-        kernel = p_match = np.full(n_draws, np.nan)
+        kernel = p_match = np.full(shown.shape[0], np.nan)
     return {"frequencies": frequencies, "kernel": kernel, "p_match": p_match}
 
 
@@ -210,7 +210,7 @@ def run_abc(
     workers: int = 1,
     progress: Any = None,
 ) -> CalibrationResult:
-    """Calibrate the priors in `spec` to its facts.
+    """Calibrate the priors in `spec` to its facts: the experiment ``calibration``.
 
     Args:
         scenario: the loaded scenario (with the spec's mediator available).
@@ -246,38 +246,49 @@ def run_abc(
         raise UserError("--seed must be a non-negative integer")
     if workers < 1:
         raise UserError("--workers must be at least 1")
+    from sim.experiments import run_experiment
+
     scenario = scenario.with_mediators([spec.mediator])
-    thetas = spec.sample_prior(draws, prior_seed(seed))
-    size = draws_per_chunk(replicates)
-    bounds = [(a, min(a + size, draws)) for a in range(0, draws, size)]
-    tasks = [
-        (
-            scenario,
-            spec,
-            {k: v[a:b] for k, v in thetas.items()},
-            replicates,
-            simulation_seed(seed, i),
-        )
-        for i, (a, b) in enumerate(bounds)
-    ]
     started = time.perf_counter()
-    results: list[dict[str, np.ndarray]] = [{}] * len(tasks)
-    # The batch engine's executors: in-process for one worker, else a forkserver pool
-    # (fork from a parent holding threads can deadlock).
-    from sim.batch.executors import open_executor
+    design, result = run_experiment(
+        "calibration",
+        scenario,
+        mediators=[spec.mediator],
+        seed=seed,
+        design_options={"spec": spec, "draws": draws, "replicates": replicates, "seed": seed},
+        analysis_options={"scenario": scenario, "spec": spec, "method": method, "accept": accept},
+        chunk_size=CHUNK_WORLDS,
+        workers=workers,
+        progress=progress,
+    )
+    result.seconds = time.perf_counter() - started
+    result.workers = workers
+    result.extra = {
+        "luck": design.luck,
+        "chunk_size": CHUNK_WORLDS,
+        "n_chunks": -(-design.runs // CHUNK_WORLDS),
+    }
+    return result
 
-    with open_executor(workers) as (pool, _slots, _description):
-        futures = {pool.submit(score_chunk, *task): i for i, task in enumerate(tasks)}
-        for done, future in enumerate(cf.as_completed(futures), start=1):
-            results[futures[future]] = future.result()
-            if progress:
-                progress(done, len(tasks))
-    seconds = time.perf_counter() - started
 
-    frequencies = np.concatenate([r["frequencies"] for r in results])
-    table = pd.DataFrame(thetas)
-    table.insert(0, "draw", np.arange(draws))
+def analyse(
+    results: PointResults,
+    *,
+    scenario: Scenario,
+    spec: CalibrationSpec,
+    method: str = "kernel",
+    accept: float = 0.02,
+) -> CalibrationResult:
+    """Weigh the prior draws by the facts their worlds show (the design's per-point results)."""
+    design = results.design
     names = [f.name for f in spec.facts]
+    mediator = scenario.resolve_mediator(spec.mediator)
+    shown = np.stack([results.per_point(n, mediator) for n in names], axis=2)
+    scores = score_draws(spec, shown.astype(bool))
+    draws = design.n_points
+    frequencies = scores["frequencies"]
+    table = pd.DataFrame(design.sets())
+    table.insert(0, "draw", np.arange(draws))
     for j, name in enumerate(names):
         table[f"freq_{name}"] = frequencies[:, j]
     observed = np.array([f.observed for f in spec.facts])
@@ -285,8 +296,8 @@ def run_abc(
     table["distance"] = np.sqrt(
         ((frequencies - observed) ** 2 * fact_weights).sum(axis=1) / fact_weights.sum()
     )
-    table["kernel"] = np.concatenate([r["kernel"] for r in results])
-    table["p_match"] = np.concatenate([r["p_match"] for r in results])
+    table["kernel"] = scores["kernel"]
+    table["p_match"] = scores["p_match"]
     threshold = None
     if method == "kernel":
         table["weight"] = table["kernel"]
@@ -309,12 +320,11 @@ def run_abc(
         method=method,
         accept=accept,
         threshold=threshold,
-        replicates=replicates,
-        seed=seed,
-        seconds=seconds,
-        workers=workers,
+        replicates=design.replicates,
+        seed=results.seed,
+        seconds=0.0,
+        workers=1,
         scenario_name=scenario.name,
         scenario_sha256=scenario.source.sha256,
         scenario_path=scenario.source.path,
-        extra={"draws_per_chunk": size, "n_chunks": len(tasks)},
     )

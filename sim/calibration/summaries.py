@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -135,10 +136,11 @@ def observe_worlds(
     window_h: float,
     first_violation_by_h: float,
     world_params: Mapping[str, np.ndarray] | None = None,
+    **worlds: Any,
 ) -> WindowOutcomes:
     """Run `n_worlds` worlds up to `window_h` hours and read what each shows there.
 
-    Seeded and built exactly as `sim.model.simulate_worlds`, so the first
+    Seeded and built exactly as `sim.simulate.simulate_worlds`, so the first
     `window_h` hours of world i are the same as in a full run with that seed.
 
     Args:
@@ -148,12 +150,13 @@ def observe_worlds(
         seed: the batch seed (an integer or SeedSequence) keying the worlds' draws.
         window_h: the observation window in hours.
         first_violation_by_h: threshold of the "within hours" fact.
-        world_params: per-world values of any parameter (`CeasefireModel`'s `world_params`).
+        world_params: per-set values of any parameter (as `simulate_worlds` takes them).
+        worlds: `first_run`, `psets`, `luck`, as `simulate_worlds` takes them.
     """
     from sim.rules import drive
     from sim.worlds import WorldSet, decode
 
-    ws = WorldSet.build(scenario, mediator, n_worlds, seed, sets=world_params)
+    ws = WorldSet.build(scenario, mediator, n_worlds, seed, sets=world_params, **worlds)
     window_steps = int(np.ceil(window_h / scenario.step_h - 1e-9))
     drive.run_worlds(ws.state, ws.params, ws.structure, ws.key, ws.runs, ws.psets, window_steps)
     out = decode(ws)
@@ -172,3 +175,34 @@ def observe_worlds(
 def fact_matrix(outcomes: WindowOutcomes, names: list[str] | tuple[str, ...]) -> np.ndarray:
     """Bool array (n_worlds, n_facts): whether each world shows each named fact."""
     return np.stack([FACTS[name].rule(outcomes) for name in names], axis=1)
+
+
+@dataclass(frozen=True)
+class WindowFacts:
+    """An observer for the in-memory evaluator (`sim.experiments.evaluate`): which facts
+    each world shows at the end of the observation window, one bool column per fact.
+
+    Attributes:
+        names: the facts, in column order.
+        window_h: the observation window in hours.
+        first_violation_by_h: threshold of the "within hours" fact.
+    """
+
+    names: tuple[str, ...]
+    window_h: float
+    first_violation_by_h: float
+
+    def __call__(
+        self, scenario: Scenario, mediator: str, n_worlds: int, seed: int, **worlds: Any
+    ) -> dict[str, np.ndarray]:
+        outcomes = observe_worlds(
+            scenario,
+            mediator,
+            n_worlds,
+            seed,
+            window_h=self.window_h,
+            first_violation_by_h=self.first_violation_by_h,
+            **worlds,
+        )
+        shown = fact_matrix(outcomes, self.names)
+        return {name: shown[:, j] for j, name in enumerate(self.names)}

@@ -208,8 +208,9 @@ def _write_outputs(folder, result, scenario, spec, started) -> dict:
         "accepted": int((result.draws["weight"] > 0).sum()),
         "effective_sample_size": result.effective_sample_size,
         "seed": result.seed,
-        "seeding": "prior draws: SeedSequence(seed, spawn_key=(0,)); chunk k of worlds: "
-        "SeedSequence(seed, spawn_key=(1, k))",
+        "seeding": "prior draws: SeedSequence(seed, spawn_key=(0,)); worlds: the batch "
+        "engine's, key SeedSequence(seed), luck keyed by run (draw d's replicate r is run "
+        "d * replicates + r)",
         **result.extra,
         "workers": result.workers,
         "seconds": result.seconds,

@@ -3,8 +3,11 @@
 Every world starts with mediator A; a coalition S of groups is the parameter set in which
 A's parameters of the groups in S take mediator B's values. So the empty coalition is
 mediator A, the full one is B played under A's name (the same structure: switch target,
-start order), and every coalition runs the same runs 0..n-1 under the same seed (common
-random numbers), all coalitions of a block of runs in one many-worlds call.
+start order). The coalitions are the points of a parameter design (`coalition_design`),
+each run N times with the luck of replicates 0..N-1 under the same seed (common random
+numbers); the experiment ``explain`` (`sim.experiments.explain`) runs it in memory
+(`sim.experiments.evaluate`) and `analyse` turns the per-point outcomes into the
+decomposition. `decompose` is that pipeline in one call.
 
 With common random numbers the coalitions' outcomes are paired run by run, so the
 contributions are computed per run (Shapley values are linear in the coalition values)
@@ -20,6 +23,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,37 +32,14 @@ from sim.explain.groups import GROUPS, Group, GroupSpec, differing, resolve_grou
 from sim.explain.shapley import MAX_PLAYERS, coalitions, weight_matrix
 from sim.scenario import Scenario
 
-CHUNK_WORLDS = 50_000  # worlds per call: the batch engine's default chunk (docs/batch.md)
+if TYPE_CHECKING:
+    from sim.batch.design import ParameterDesign
+    from sim.experiments.evaluate import PointResults
+
 TWO_WEEKS_H = 336.0
 METRICS = ("survival", "rmst")
-
-
-def simulate_coalitions(
-    scenario: Scenario,
-    mediator: str,
-    sets: dict[str, np.ndarray],
-    runs: np.ndarray,
-    seed: int,
-) -> dict[str, np.ndarray]:
-    """Every parameter set of `sets` on every run of `runs`, in one call of the rules.
-
-    `sim.model.simulate_worlds` numbers its worlds' runs consecutively; here the same run
-    indices are repeated under every set so that all sets meet the same random numbers.
-    Built exactly as `simulate_worlds` builds its worlds (`WorldSet.build`), with only the
-    run indices replaced. Outcomes are set-major: world g * len(runs) + r is set g, run r.
-    """
-    from sim.rules import drive
-    from sim.worlds import WorldSet, decode
-
-    n_sets = len(next(iter(sets.values())))
-    n_worlds = n_sets * runs.size
-    psets = np.repeat(np.arange(n_sets, dtype=np.int64), runs.size)
-    ws = WorldSet.build(scenario, mediator, n_worlds, seed, sets=sets, psets=psets)
-    ws.runs = np.tile(runs.astype(np.int64), n_sets)
-    drive.run_worlds(
-        ws.state, ws.params, ws.structure, ws.key, ws.runs, ws.psets, ws.structure.n_steps
-    )
-    return decode(ws)
+OUTCOMES = ("duration_h", "collapsed")
+"""The outcome columns the decomposition reads (of the first truce)."""
 
 
 @dataclass
@@ -109,43 +91,26 @@ def coalition_sets(
     return sets
 
 
-def per_run_outcomes(
-    scenario: Scenario,
-    mediator: str,
-    sets: dict[str, np.ndarray],
-    n_runs: int,
-    seed: int,
-    t_h: float,
-    tau_h: float,
-    chunk_worlds: int = CHUNK_WORLDS,
-) -> dict[str, np.ndarray]:
-    """Per metric, a (coalitions, runs) array: survived past t_h (0/1), min(duration, tau)."""
-    n_sets = len(next(iter(sets.values())))
-    block = max(1, chunk_worlds // n_sets)
-    out = {m: np.empty((n_sets, n_runs)) for m in METRICS}
-    for start in range(0, n_runs, block):
-        runs = np.arange(start, min(n_runs, start + block))
-        res = simulate_coalitions(scenario, mediator, sets, runs, seed)
-        duration = np.asarray(res["duration_h"], float).reshape(n_sets, runs.size)
-        collapsed = np.asarray(res["collapsed"], bool).reshape(n_sets, runs.size)
-        out["survival"][:, runs] = ~(collapsed & (duration <= t_h))
-        out["rmst"][:, runs] = np.minimum(duration, tau_h)
-    return out
+@dataclass(frozen=True)
+class Game:
+    """The coalition game of B against A in one scenario: its groups and players."""
+
+    scenario: Scenario  # holding both mediators
+    mediator_a: str
+    mediator_b: str
+    groups: list[Group]
+    simulated: list[bool]  # whether each group differs (and so is a player)
+    sets: dict[str, np.ndarray]  # every coalition as a parameter set of A
+
+    @property
+    def players(self) -> list[int]:
+        return [i for i, s in enumerate(self.simulated) if s]
 
 
-def decompose(
-    scenario: Scenario,
-    mediator_a: str,
-    mediator_b: str,
-    *,
-    runs: int,
-    seed: int,
-    table: Sequence[GroupSpec] = GROUPS,
-    n_boot: int = 2000,
-    level: float = 0.95,
-    chunk_worlds: int = CHUNK_WORLDS,
-) -> Decomposition:
-    """Decompose B - A in two-week survival and restricted mean survival over the groups."""
+def game(
+    scenario: Scenario, mediator_a: str, mediator_b: str, table: Sequence[GroupSpec] = GROUPS
+) -> Game:
+    """The groups of the two mediators, which of them differ, and every coalition's set."""
     scenario = scenario.with_mediators([mediator_a, mediator_b])
     a = dict(scenario.mediator(mediator_a).values)
     b = dict(scenario.mediator(mediator_b).values)
@@ -154,18 +119,68 @@ def decompose(
     players = [i for i, s in enumerate(simulated) if s]
     if len(players) > MAX_PLAYERS:
         raise ValueError(f"{len(players)} groups differ; at most {MAX_PLAYERS} can be simulated")
+    sets = coalition_sets(groups, players, a, b, mediator_a)
+    return Game(scenario, mediator_a, mediator_b, groups, simulated, sets)
+
+
+def coalition_design(
+    scenario: Scenario,
+    *,
+    mediator_a: str,
+    mediator_b: str,
+    runs: int,
+    table: Sequence[GroupSpec] = GROUPS,
+) -> ParameterDesign:
+    """Every coalition as a point of a design, run `runs` times under mediator A.
+
+    Point c is coalition c (bit j set: player j takes B's values); replicate r has the
+    luck of run r at every point (common random numbers), as the Shapley pairing needs.
+    """
+    from sim.experiments.params import design_from_sets
+
+    return design_from_sets(
+        game(scenario, mediator_a, mediator_b, table).sets,
+        runs,
+        kind="explain",
+        source=f"the 2^k coalitions of the groups on which {mediator_b} differs from {mediator_a}",
+    )
+
+
+def analyse(
+    results: PointResults | str | Path,
+    *,
+    scenario: Scenario,
+    mediator_a: str,
+    mediator_b: str,
+    table: Sequence[GroupSpec] = GROUPS,
+    n_boot: int = 2000,
+    level: float = 0.95,
+) -> Decomposition:
+    """The decomposition from the coalitions' per-run outcomes (in memory, or a batch folder
+    the batch engine wrote for `coalition_design`)."""
+    from sim.experiments.evaluate import PointResults
+
+    if not isinstance(results, PointResults):
+        results = PointResults.from_folder(results, OUTCOMES)
+    g = game(scenario, mediator_a, mediator_b, table)
+    scenario = g.scenario
     t_h = min(TWO_WEEKS_H, scenario.horizon_h)
     tau_h = scenario.horizon_h
-    sets = coalition_sets(groups, players, a, b, mediator_a)
-    per_run = per_run_outcomes(scenario, mediator_a, sets, runs, seed, t_h, tau_h, chunk_worlds)
+    duration = np.asarray(results.per_point("duration_h", mediator_a), float)
+    collapsed = np.asarray(results.per_point("collapsed", mediator_a), bool)
+    per_run = {  # (coalitions, runs)
+        "survival": (~(collapsed & (duration <= t_h))).astype(float),
+        "rmst": np.minimum(duration, tau_h),
+    }
+    runs, seed, players = results.design.replicates, results.seed, g.players
     result = Decomposition(
         scenario=scenario.name,
         mediator_a=mediator_a,
         mediator_b=mediator_b,
         label_a=scenario.mediator(mediator_a).label,
         label_b=scenario.mediator(mediator_b).label,
-        groups=groups,
-        simulated=simulated,
+        groups=g.groups,
+        simulated=g.simulated,
         runs=runs,
         seed=seed,
         survival_t_h=t_h,
@@ -180,9 +195,9 @@ def decompose(
     for metric, y in per_run.items():
         phi_runs = (w @ y).T  # (runs, players): each run's contributions
         diff_runs = y[-1] - y[0]
-        full = np.zeros(len(groups))
+        full = np.zeros(len(g.groups))
         full[players] = phi_runs.mean(axis=0)
-        ci = np.zeros((len(groups), 2))
+        ci = np.zeros((len(g.groups), 2))
         if players:
             boot = np.stack([phi_runs[i].mean(axis=0) for i in boot_idx])  # (n_boot, players)
             ci[players] = np.quantile(boot, [alpha, 1 - alpha], axis=0).T
@@ -193,4 +208,37 @@ def decompose(
         result.difference_ci[metric] = tuple(np.quantile(diff_boot, [alpha, 1 - alpha]))
         result.contributions[metric] = full
         result.intervals[metric] = ci
+    return result
+
+
+def decompose(
+    scenario: Scenario,
+    mediator_a: str,
+    mediator_b: str,
+    *,
+    runs: int,
+    seed: int,
+    workers: int = 1,
+    chunk_size: int | None = None,
+    **analysis_options: Any,
+) -> Decomposition:
+    """Decompose B - A in two-week survival and restricted mean survival over the groups:
+    the experiment ``explain`` run in memory on `workers` processes (the result depends
+    on neither them nor `chunk_size`); `analysis_options`: `analyse`'s table, n_boot,
+    level."""
+    from sim.experiments import run_experiment
+
+    pair = {"mediator_a": mediator_a, "mediator_b": mediator_b}
+    pair["table"] = analysis_options.pop("table", GROUPS)
+    scenario = scenario.with_mediators([mediator_a, mediator_b])
+    evaluator_options = {"workers": workers} | ({"chunk_size": chunk_size} if chunk_size else {})
+    _design, result = run_experiment(
+        "explain",
+        scenario,
+        mediators=[mediator_a],
+        seed=seed,
+        design_options={**pair, "runs": runs},
+        analysis_options={**pair, "scenario": scenario, **analysis_options},
+        **evaluator_options,
+    )
     return result
