@@ -91,11 +91,11 @@ def run_uncertainty(
 
 def found(directory: str | Path) -> Any | None:
     """The analysis of DIR/uncertainty/, or None when there is none."""
-    from sim.experiments.uncertainty_analysis import analyse_uncertainty
-
     folder = Path(directory) / UNCERTAINTY_DIR
     if not (folder / "runs.parquet").is_file():
-        return None
+        return None  # checked first: every compare and report asks, most batches have none
+    from sim.experiments.uncertainty_analysis import analyse_uncertainty
+
     return analyse_uncertainty(folder)
 
 

@@ -203,18 +203,19 @@ def locations(
     for p, party in enumerate(party_keys):
         for k, name in enumerate(PARTY_KEYS):
             out[f"actors.{party}.{name}"] = ("party", (p, k))
-    for t, term in enumerate(term_keys):
-        for k, name in enumerate(TERM_KEYS):
-            out[f"terms.{term}.{name}"] = ("term", (t, k))
-        for k, table in enumerate(TERM_PARTY_KEYS):
-            for p, party in enumerate(party_keys):
-                out[f"terms.{term}.{table}.{party}"] = ("term_party", (t, p, k))
-    for m, mediator in enumerate(mediator_names):
-        for k, name in enumerate(CONDUCT_KEYS):
-            out[f"mediators.{mediator}.conduct.{name}"] = ("med", (m, k))
-        for k, table in enumerate(MED_PARTY_KEYS):
-            for p, party in enumerate(party_keys):
-                out[f"mediators.{mediator}.{table}.{party}"] = ("med_party", (m, p, k))
+    # a term and a mediator have the same shape: scalars, then one table per party key
+    owners = (
+        ("terms.{}.", "term", TERM_KEYS, TERM_PARTY_KEYS, term_keys),
+        ("mediators.{}.conduct.", "med", CONDUCT_KEYS, MED_PARTY_KEYS, mediator_names),
+    )
+    for prefix, array, scalar_keys, party_tables, names in owners:
+        for i, owner in enumerate(names):
+            for k, name in enumerate(scalar_keys):
+                out[prefix.format(owner) + name] = (array, (i, k))
+            table_prefix = prefix.split("{}")[0] + owner
+            for k, table in enumerate(party_tables):
+                for p, party in enumerate(party_keys):
+                    out[f"{table_prefix}.{table}.{party}"] = (f"{array}_party", (i, p, k))
     for k, key in enumerate(GLOBAL_KEYS):
         out[key] = ("glob", (k,))
     return out
