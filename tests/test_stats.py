@@ -199,3 +199,37 @@ def test_wilcoxon_signed_rank_hand_value_and_all_ties():
     # Five positive differences: the exact two-sided p is 2 / 2**5.
     assert stats.wilcoxon_signed_rank(np.array([1.0, 2, 3, 4, 5])) == pytest.approx(0.0625)
     assert stats.wilcoxon_signed_rank(np.zeros(10)) is None
+
+
+def test_an_ending_that_takes_everyone_left_gets_the_other_endings_interval_reflected():
+    # Every run still holding at the horizon expires at once: lifelines' variance is 0/0
+    # there, but with two endings and no one left, P(expired) = 1 - P(breakdown).
+    rng = np.random.default_rng(3)
+    horizon = 336.0
+    broke = rng.random(4000) < 0.7
+    times = np.where(broke, rng.uniform(1, horizon - 1, 4000).round(), horizon)
+    endings = np.where(broke, "breakdown", "expired")
+    cif = stats.cumulative_incidence(times, endings, ["breakdown", "expired"])
+    breakdown, expired = cif.at("breakdown", horizon), cif.at("expired", horizon)
+    assert expired.low is not None and expired.high is not None
+    assert expired.estimate == pytest.approx(1 - breakdown.estimate, abs=1e-12)
+    assert expired.low == pytest.approx(1 - breakdown.high)
+    assert expired.high == pytest.approx(1 - breakdown.low)
+    assert expired.low < expired.estimate < expired.high
+    # the interval's width is that of a binomial share of n = 4000 (z sd * 2)
+    sd = np.sqrt(expired.estimate * (1 - expired.estimate) / 4000)
+    assert expired.high - expired.low == pytest.approx(2 * 1.96 * sd, rel=0.1)
+
+
+def test_no_interval_is_made_up_for_an_absorbing_ending_among_three():
+    # With two other endings the reflected interval would need their covariance: the
+    # last ending's interval stays undefined rather than wrong.
+    rng = np.random.default_rng(4)
+    first = rng.choice(["a", "b", "c"], size=3000, p=[0.4, 0.3, 0.3])
+    times = np.where(first == "c", 100.0, rng.uniform(1, 99, 3000).round())
+    cif = stats.cumulative_incidence(times, first, ["a", "b", "c"])
+    last = cif.at("c", 100.0)
+    assert last.estimate == pytest.approx(
+        1 - cif.at("a", 100.0).estimate - cif.at("b", 100.0).estimate
+    )
+    assert last.low is None and last.high is None

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.analysis.compare import format_p
 from sim.analysis.survival import variant_groups
 from sim.stats.competing import (
     CifDifference,
@@ -166,11 +167,11 @@ class EndingsAnalysis:
         if self.differences:
             lines.append("  Breakdown by the horizon, b against a (pointwise z-test):")
         for a, b, d in self.differences:
-            p = "n/a" if d.p_value is None else f"{d.p_value:.3g}"
+            p = "p n/a" if d.p_value is None else format_p(d.p_value)
             lines.append(
                 f"    {b} vs {a}: {_pct(d.cif_b)} vs {_pct(d.cif_a)}, difference "
                 f"{_pp(d.difference.estimate)} [{_pp(d.difference.low)}, "
-                f"{_pp(d.difference.high)}], p = {p}"
+                f"{_pp(d.difference.high)}], {p}"
             )
         return "\n".join(lines)
 

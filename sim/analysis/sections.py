@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sim.analysis.compare import format_p
 from sim.analysis.style import actor_name, actors
 from sim.analysis.tables import (
     _cause_names,
@@ -255,8 +256,8 @@ def endings_section(analysis: BatchAnalysis) -> Section:
         (
             f"{b} vs {a}",
             f"{100 * d.cif_b:.1f}% vs {100 * d.cif_a:.1f}%, difference "
-            f"{100 * d.difference.estimate:+.1f} pp, p = "
-            + ("n/a" if d.p_value is None else f"{d.p_value:.3g}"),
+            f"{100 * d.difference.estimate:+.1f} pp, "
+            + ("p n/a" if d.p_value is None else format_p(d.p_value)),
         )
         for a, b, d in endings.differences
     ]

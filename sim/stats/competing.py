@@ -87,7 +87,7 @@ class CumulativeIncidence:
             low, high = 0.0, (1.0 if n == 0 else 1.0 - (alpha / 2) ** (1.0 / n))
             variance = 0.0
         elif not (math.isfinite(low) and math.isfinite(high)):
-            low = high = None
+            low, high, variance = self._complement_interval(ending, time)
         return Estimate(
             time=float(time),
             estimate=estimate,
@@ -95,6 +95,27 @@ class CumulativeIncidence:
             high=None if high is None else min(1.0, high),
             variance=variance if math.isfinite(variance) else 0.0,
         )
+
+    def _complement_interval(
+        self, ending: str, time: float
+    ) -> tuple[float | None, float | None, float]:
+        """The interval of an ending whose last jump took everyone still at risk.
+
+        lifelines' Aalen-Johansen variance is 0/0 there (at the horizon every truce still
+        holding expires at once). If no one is left (the incidences sum to 1) and one
+        other ending competes, this ending's incidence is 1 minus the other's, so its
+        interval is the other's reflected, with the same variance. With several others
+        their covariances would be needed: the interval stays undefined (None).
+        """
+        others = [e for e in self.endings if e != ending]
+        if len(others) != 1:
+            return None, None, math.nan
+        row = step_value(self.curves[ending], time + self.shift)
+        other = self.at(others[0], time)
+        complete = abs(float(row["estimate"]) + other.estimate - 1.0) < 1e-9
+        if not complete or other.low is None or other.high is None:
+            return None, None, math.nan
+        return 1.0 - other.high, 1.0 - other.low, other.variance
 
     def at_risk(self, time: float) -> int:
         """Still observed just after `time` (not yet ended or censored)."""
