@@ -87,7 +87,7 @@ class CumulativeIncidence:
             low, high = 0.0, (1.0 if n == 0 else 1.0 - (alpha / 2) ** (1.0 / n))
             variance = 0.0
         elif not (math.isfinite(low) and math.isfinite(high)):
-            low, high, variance = self._complement_interval(ending, time)
+            low, high, variance = self._complement_interval(ending, time, estimate)
         return Estimate(
             time=float(time),
             estimate=estimate,
@@ -97,7 +97,7 @@ class CumulativeIncidence:
         )
 
     def _complement_interval(
-        self, ending: str, time: float
+        self, ending: str, time: float, estimate: float
     ) -> tuple[float | None, float | None, float]:
         """The interval of an ending whose last jump took everyone still at risk.
 
@@ -110,9 +110,8 @@ class CumulativeIncidence:
         others = [e for e in self.endings if e != ending]
         if len(others) != 1:
             return None, None, math.nan
-        row = step_value(self.curves[ending], time + self.shift)
         other = self.at(others[0], time)
-        complete = abs(float(row["estimate"]) + other.estimate - 1.0) < 1e-9
+        complete = abs(estimate + other.estimate - 1.0) < 1e-9
         if not complete or other.low is None or other.high is None:
             return None, None, math.nan
         return 1.0 - other.high, 1.0 - other.low, other.variance
