@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from numpy.testing import assert_allclose
 
 from sim.batch import run_batch
 from sim.batch.design import DESIGN_POINT, ParameterDesign
@@ -80,7 +81,8 @@ def test_explain_and_calibration_are_experiments_found_automatically():
 
 def test_explain_gives_the_figures_recorded_before_it_became_an_experiment():
     """Russia against Turkey, 8,192 coalitions x 6 runs: every number as the in-process
-    code computed it (tests/recorded/, made with commit 4fe0721), to the last bit."""
+    code computed it (tests/recorded/, made with commit 4fe0721), to the last bit where
+    no matrix product is involved."""
     recorded = json.loads((RECORDED / "explain_russia_turkey_seed5.json").read_text())
     scenario = load_scenario(DEFAULT).with_mediators(["russia", "turkey"])
     d = decompose(scenario, "russia", "turkey", runs=6, seed=5, n_boot=50, chunk_size=9_000)
@@ -89,8 +91,13 @@ def test_explain_gives_the_figures_recorded_before_it_became_an_experiment():
         assert d.value_a[metric] == want["value_a"] and d.value_b[metric] == want["value_b"]
         assert d.difference[metric] == want["difference"]
         assert list(d.difference_ci[metric]) == want["difference_ci"]
-        assert d.contributions[metric].tolist() == want["contributions"]
-        assert d.intervals[metric].tolist() == want["intervals"]
+        # The Shapley weights are applied by a matrix product (BLAS), whose order of
+        # summation depends on the CPU's kernels: sums of 8,192 terms of the metric's size
+        # agree to rounding (~1e-13 of it), not always to the bit. The runs and everything
+        # computed from them without BLAS are compared exactly.
+        rounding = 1e-10 * max(1.0, abs(want["value_a"]))
+        assert_allclose(d.contributions[metric], want["contributions"], rtol=0, atol=rounding)
+        assert_allclose(d.intervals[metric], want["intervals"], rtol=0, atol=rounding)
 
 
 def test_explain_reads_a_batch_folder_as_it_reads_memory(tmp_path):
