@@ -62,11 +62,10 @@ def fragility(pr, sc, g, s):
 
 
 @rule
-def propensity(st, pr, sc, w, s, p, early):
-    """Log-odds that party p violates in step s (ODD eq. 1); `early` = fragility(...)."""
-    g = np.uint64(st.pset[w])
-    m = np.uint64(st.mediator[w])
-    start = (s - st.step0[w]) * sc.step_h
+def propensity(st, pr, sc, w, p, g, m, early, patrols):
+    """Log-odds that party p violates now (ODD eq. 1), in world w under parameter set g
+    and mediator m; `early` = fragility(...) and `patrols` = coverage(...) of this step,
+    the same for every party."""
     relief = 0.0
     threatened = 0.0
     held = 0.0
@@ -87,7 +86,7 @@ def propensity(st, pr, sc, w, s, p, early):
     hold = a[TRUCE_VALUE] + held + a[TRUST_WEIGHT] * st.trust[w, p]
     fear = (
         a[FEAR_REPLY] * adversary_intensity(st, sc, w, p)
-        + a[REPUTATION] * coverage(pr, g, m, start)
+        + a[REPUTATION] * patrols
         + a[DETERRENCE] * threat(st, pr, g, m, w, p)
         + a[PRESSURE] * st.pressure[w, p]
     )
@@ -112,27 +111,37 @@ def surely_holds(x, u, step_h):
 
 
 @rule
-def choose_with(st, pr, sc, w, s, p, early):
-    x = propensity(st, pr, sc, w, s, p, early)
-    u = _draw(st, w, s, p)
-    if surely_holds(x, u, sc.step_h):
-        st.violated[w, p] = False
-    else:
-        st.violated[w, p] = u < per_step(sigmoid(x), sc.step_h)
+def violates(x, u, step_h):
+    """A violation with chance per_step(sigmoid(x), step_h), decided by the draw u."""
+    if surely_holds(x, u, step_h):
+        return False
+    return u < per_step(sigmoid(x), step_h)
 
 
 @rule
 def choose(st, pr, sc, w, s, p):
     """Party p violates in step s with chance sigma(net), per step (ODD 7.1)."""
-    choose_with(st, pr, sc, w, s, p, fragility(pr, sc, st.pset[w], s - st.step0[w]))
+    g = np.uint64(st.pset[w])
+    m = np.uint64(st.mediator[w])
+    early = fragility(pr, sc, g, s - st.step0[w])
+    patrols = coverage(pr, g, m, (s - st.step0[w]) * sc.step_h)
+    x = propensity(st, pr, sc, w, p, g, m, early, patrols)
+    st.violated[w, p] = violates(x, _draw(st, w, s, p), sc.step_h)
 
 
 @rule
 def choose_all(st, pr, sc, w, s):
-    """Every party chooses, on the state the last step left (simultaneous choices)."""
-    early = fragility(pr, sc, st.pset[w], s - st.step0[w])
+    """Every party chooses, on the state the last step left (simultaneous choices).
+
+    The same as `choose` for each party in turn; what every party shares (parameter set,
+    mediator, early fragility, patrols) is read once, not once per party."""
+    g = np.uint64(st.pset[w])
+    m = np.uint64(st.mediator[w])
+    early = fragility(pr, sc, g, s - st.step0[w])
+    patrols = coverage(pr, g, m, (s - st.step0[w]) * sc.step_h)
     for p in range(sc.side.size):
-        choose_with(st, pr, sc, w, s, p, early)
+        x = propensity(st, pr, sc, w, p, g, m, early, patrols)
+        st.violated[w, p] = violates(x, _draw(st, w, s, p), sc.step_h)
 
 
 # ------------------------------------------------------------------------- 7.5 record

@@ -40,32 +40,40 @@ def collapse_cause(st, pr, sc, w):
     """CAUSE_NONE if the truce holds this step, else what ended it (ODD eq. 9, 7.6)."""
     g = np.uint64(st.pset[w])
     m = np.uint64(st.mediator[w])
-    n_parties = sc.side.size
     total = 0.0
-    for p in range(n_parties):
+    for p in range(sc.side.size):
         total += st.intensity[w, p]
     if total >= pr.glob[g, COLLAPSE_THRESHOLD]:
-        share = pr.glob[g, SPIRAL_SHARE] * total
-        n_sides = 0
-        for side in range(n_parties):
-            side_total = 0.0
-            present = False
-            for p in range(n_parties):
-                if sc.side[p] == side:
-                    side_total += st.intensity[w, p]
-                    present = True
-            if present and side_total >= share:
-                n_sides += 1
-        if n_sides >= 2:
-            return CAUSE_RETALIATION
-        leader = 0
-        for p in range(1, n_parties):
-            if st.intensity[w, p] > st.intensity[w, leader]:
-                leader = p
-        return CAUSE_PARTY + leader
+        return spiral_or_leader(st, pr, sc, w, total)
     if pr.med[g, m, WALKS_AWAY] > 0.0 and st.frustration[w] >= pr.med[g, m, PATIENCE]:
         return CAUSE_WALKOUT
     return CAUSE_NONE
+
+
+@rule
+def spiral_or_leader(st, pr, sc, w, total):
+    """The cause of a collapse: a spiral if two sides or more each carry `spiral_share` of
+    the violence, else the party that led it (ODD 7.6)."""
+    g = np.uint64(st.pset[w])
+    n_parties = sc.side.size
+    share = pr.glob[g, SPIRAL_SHARE] * total
+    n_sides = 0
+    for side in range(n_parties):
+        side_total = 0.0
+        present = False
+        for p in range(n_parties):
+            if sc.side[p] == side:
+                side_total += st.intensity[w, p]
+                present = True
+        if present and side_total >= share:
+            n_sides += 1
+    if n_sides >= 2:
+        return CAUSE_RETALIATION
+    leader = 0
+    for p in range(1, n_parties):
+        if st.intensity[w, p] > st.intensity[w, leader]:
+            leader = p
+    return CAUSE_PARTY + leader
 
 
 @rule
@@ -101,14 +109,21 @@ def check_switch(st, pr, sc, w, s):
         ):
             st.switch_at[w] = hour + pr.glob[g, SWITCH_DELAY]
     if st.switch_at[w] <= hour + 1e-9:
-        target = sc.switch_target
-        st.mediator[w] = target
-        for p in range(sc.side.size):
-            st.credibility[w, p] = pr.med_party[g, target, p, CREDIBILITY]
-        st.frustration[w] = 0.0
-        st.switch_at[w] = np.inf
-        if st.n_ended[w] == 0:  # the runs table reports the first truce's switch
-            st.switch_h[w] = hour
+        take_over(st, pr, sc, w, hour)
+
+
+@rule
+def take_over(st, pr, sc, w, hour):
+    """The switch takes effect: the new mediator starts with its own credibility (ODD 7.7)."""
+    g = np.uint64(st.pset[w])
+    target = sc.switch_target
+    st.mediator[w] = target
+    for p in range(sc.side.size):
+        st.credibility[w, p] = pr.med_party[g, target, p, CREDIBILITY]
+    st.frustration[w] = 0.0
+    st.switch_at[w] = np.inf
+    if st.n_ended[w] == 0:  # the runs table reports the first truce's switch
+        st.switch_h[w] = hour
 
 
 # ------------------------------------------------------------------------- 7.9 the end

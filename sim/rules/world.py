@@ -60,11 +60,11 @@ from sim.rules.choice import (
     adversary_intensity,
     choose,
     choose_all,
-    choose_with,
     fragility,
     propensity,
     surely_holds,
     threat,
+    violates,
 )
 from sim.rules.ending import (
     check_switch,
@@ -241,7 +241,6 @@ __all__ = [
     "check_switch",
     "choose",
     "choose_all",
-    "choose_with",
     "collapse_cause",
     "coverage",
     "decay",
@@ -271,5 +270,6 @@ __all__ = [
     "talks",
     "threat",
     "update_terms",
+    "violates",
     "wait_for",
 ]
