@@ -13,7 +13,9 @@ import importlib.util
 import io
 import os
 import shutil
+import socket
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -43,10 +45,29 @@ if _reason is not None:
 
 from PIL import Image  # noqa: E402  (matplotlib's dependency)
 from playwright.sync_api import expect  # noqa: E402
+from solara.server.starlette import ServerStarlette  # noqa: E402
 
 from sim.explore.backend import SCENARIO_ENV  # noqa: E402
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="session")
+def solara_server(pytestconfig: pytest.Config) -> Iterator[ServerStarlette]:
+    """Solara's test server on a free port the system picks: the plugin's own fixture
+    always takes port 18865, so two test runs on one machine (or anything else holding
+    that port) made this test fail for reasons of its own."""
+    host = pytestconfig.getoption("--solara-host")
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        port = probe.getsockname()[1]
+    server = ServerStarlette(port, host)
+    try:
+        server.serve_threaded()
+        server.wait_until_serving()
+        yield server
+    finally:
+        server.stop_serving()
 
 
 @pytest.fixture(scope="session")
