@@ -317,7 +317,7 @@ def world_design(scenario: Any, n_sets: int, spread: float = 0.2, seed: int = 1)
     from scipy.stats import qmc
 
     from sim.rules import layout
-    from sim.scenario import mediator_params
+    from sim.schema import mediator_params
 
     declared = scenario.params()
     base = {k: (declared[k], float(v)) for k, v in scenario.values.items() if k in declared}
