@@ -71,6 +71,8 @@ from sim.rules.ending import (
     collapse_cause,
     decay,
     mean_signatory_credibility,
+    spiral_or_leader,
+    take_over,
     talks,
 )
 from sim.rules.jit import compiled, rule
@@ -263,10 +265,12 @@ __all__ = [
     "replaced",
     "respond",
     "sigmoid",
+    "spiral_or_leader",
     "spoiler_pulse",
     "start_spell",
     "step_world",
     "surely_holds",
+    "take_over",
     "talks",
     "threat",
     "update_terms",
