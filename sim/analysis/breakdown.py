@@ -93,10 +93,10 @@ def share_table(
     present = [str(c) for c in pd.unique(subset[column].dropna()) if str(c) not in categories]
     every = list(categories) + sorted(present)
     labels = variants or sorted(pd.unique(runs["variant"]))
-    groups = variant_groups(subset)
+    groups = variant_groups(subset, labels)
     out: dict[str, dict[str, Share]] = {}
     for label in labels:
-        values = groups.get(label, subset.iloc[:0])[column]
+        values = groups[label][column]
         total = int(values.notna().sum())
         counts = values.value_counts()
         out[label] = {
@@ -139,12 +139,9 @@ def violations_per_actor(
 ) -> dict[str, dict[str, MeanEstimate]]:
     """Mean violations per run by each actor, per variant: {variant: {actor: estimate}}."""
     labels = variants or sorted(pd.unique(runs["variant"]))
-    groups = variant_groups(runs)
+    groups = variant_groups(runs, labels)
     return {
-        label: {
-            actor: mean_ci(groups.get(label, runs.iloc[:0])[f"violations_{actor}"], level)
-            for actor in actors()
-        }
+        label: {actor: mean_ci(groups[label][f"violations_{actor}"], level) for actor in actors()}
         for label in labels
     }
 
@@ -192,9 +189,9 @@ def breakdown(
     labels = variants or sorted(pd.unique(runs["variant"]))
     agreement: dict[str, Share] = {}
     if "agreement" in runs.columns:
-        groups = variant_groups(runs)
+        groups = variant_groups(runs, labels)
         for label in labels:
-            values = groups.get(label, runs.iloc[:0])["agreement"].fillna(False).astype(bool)
+            values = groups[label]["agreement"].fillna(False).astype(bool)
             agreement[label] = wilson(int(values.sum()), len(values), category="agreement")
     return Breakdown(
         causes=share_table(

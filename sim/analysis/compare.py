@@ -354,8 +354,8 @@ def compare_pair(
         `compare_all` adjusts it.
     """
     # Each variant's rows (a view of the table when it is sorted by variant, as validated).
-    groups = variant_groups(runs)
-    runs_a, runs_b = (groups.get(v.variant, runs.iloc[:0]) for v in (a, b))
+    groups = variant_groups(runs, (a.variant, b.variant))
+    runs_a, runs_b = groups[a.variant], groups[b.variant]
     t_a, e_a = durations_and_events(runs_a, "collapse")
     t_b, e_b = durations_and_events(runs_b, "collapse")
     test = _stats.logrank(t_a, e_a, t_b, e_b)

@@ -62,9 +62,9 @@ def violation_rates(
 ) -> dict[str, dict[str, Rate]]:
     """{variant: {actor: Rate}}: violations per 100 hours the truce was in force."""
     out: dict[str, dict[str, Rate]] = {}
-    groups = variant_groups(runs)
+    groups = variant_groups(runs, variants)
     for label in variants:
-        subset = groups.get(label, runs.iloc[:0])
+        subset = groups[label]
         # The truce is in force from hour 0 until it collapses, or to the horizon.
         exposure = float(subset["duration_h"].clip(upper=subset["horizon_h"]).sum())
         out[label] = {

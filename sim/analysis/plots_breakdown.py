@@ -126,9 +126,9 @@ def shared_runs(runs: pd.DataFrame, variants: list[str]) -> np.ndarray:
     Binary search in each variant's sorted indices instead of hashing millions of them.
     """
     shared: np.ndarray | None = None
-    groups = variant_groups(runs)
+    groups = variant_groups(runs, variants)
     for label in variants:
-        indices = groups.get(label, runs.iloc[:0])["run"].to_numpy()
+        indices = groups[label]["run"].to_numpy()
         if len(indices) > 1 and not np.all(indices[1:] > indices[:-1]):
             indices = np.unique(indices)
         if shared is None:
@@ -169,9 +169,9 @@ def timelines_plot(
     labels: list[str] = []
     positions: list[float] = []
     row = 0.0
-    groups = variant_groups(runs)
+    groups = variant_groups(runs, analysis.variants)
     for label in analysis.variants:
-        group = groups.get(label, runs.iloc[:0])
+        group = groups[label]
         group = group[group["run"].isin(chosen)].sort_values("run")
         colour = analysis.colours[label]
         for record in group.itertuples(index=False):

@@ -16,6 +16,7 @@ Two endpoints are analysed the same way:
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -65,23 +66,27 @@ def durations_and_events(runs: pd.DataFrame, endpoint: Endpoint) -> tuple[np.nda
     raise ValueError(f"unknown endpoint {endpoint!r}")
 
 
-def variant_groups(runs: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def variant_groups(runs: pd.DataFrame, labels: Iterable[str] = ()) -> dict[str, pd.DataFrame]:
     """The runs of each variant, keyed by label in order of first appearance.
 
     A validated table is sorted by variant, so each variant's runs are one block of rows:
     they are then slices of `runs` (views, no copy; at millions of runs a groupby copied
     every column of every group). Any other table is grouped. The variant column may
-    hold strings or categories (empty categories are skipped). Treat the groups as
-    read-only.
+    hold strings or categories (empty categories are skipped). Each of `labels` that has
+    no runs maps to an empty table with the same columns. Treat the groups as read-only.
     """
     blocks = _variant_blocks(runs["variant"])
     if blocks is not None:
-        return {label: runs.iloc[start:stop] for label, (start, stop) in blocks.items()}
-    return {
-        str(label): group
-        for label, group in runs.groupby("variant", sort=False, observed=True)
-        if len(group)
-    }
+        groups = {label: runs.iloc[start:stop] for label, (start, stop) in blocks.items()}
+    else:
+        groups = {
+            str(label): group
+            for label, group in runs.groupby("variant", sort=False, observed=True)
+            if len(group)
+        }
+    for label in labels:
+        groups.setdefault(label, runs.iloc[:0])
+    return groups
 
 
 def _variant_blocks(variant: pd.Series) -> dict[str, tuple[int, int]] | None:

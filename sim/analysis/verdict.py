@@ -17,6 +17,8 @@ from sim.analysis.style import actor_name, cause_name
 from sim.analysis.survival import variant_groups
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
     from sim.analysis import BatchAnalysis
     from sim.analysis.compare import PairComparison
 
@@ -91,9 +93,8 @@ def title_suffix(manifest: Mapping[str, Any]) -> str:
     return "; ".join(tags)
 
 
-def _held_at_horizon(analysis: BatchAnalysis, label: str) -> int:
-    subset = variant_groups(analysis.runs)[label]
-    return int((subset["duration_h"] >= subset["horizon_h"]).sum())
+def _held_at_horizon(runs: pd.DataFrame) -> int:
+    return int((runs["duration_h"] >= runs["horizon_h"]).sum())
 
 
 def _horizon_words(horizon_h: float) -> str:
@@ -206,7 +207,8 @@ def verdict(analysis: BatchAnalysis) -> list[str]:
             f"{100 * at.p:.1f}% of {result.n:,} runs; on average it holds "
             f"{result.rmst_h:.0f} of the first {result.horizon_h:g} hours (restricted mean)."
         )
-    held = ", ".join(f"{_held_at_horizon(analysis, lab):,} under {display(lab)}" for lab in labels)
+    groups = variant_groups(analysis.runs, labels)
+    held = ", ".join(f"{_held_at_horizon(groups[lab]):,} under {display(lab)}" for lab in labels)
     paragraphs.append(f"Runs still holding at the horizon (at risk to the end): {held}.")
     paragraphs.append(_why(analysis, labels))
     caveats = [_median_caveat(analysis, labels, pairs[0] if len(pairs) == 1 else None)]
