@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -97,6 +97,15 @@ class ParameterDesign:
             raise UserError("every point of a design must set the same keys, in the same order")
         values = np.array([[p[k] for k in keys] for p in points], float)
         return cls(keys, values, replicates, kind, source)
+
+    @classmethod
+    def from_sets(
+        cls, sets: Mapping[str, np.ndarray], replicates: int, **described: Any
+    ) -> ParameterDesign:
+        """A design whose point p takes ``sets[key][p]`` for every key (the inverse of
+        `sets`); `described`: its kind, source and luck."""
+        values = np.column_stack([np.asarray(v, float) for v in sets.values()])
+        return cls(tuple(sets), values, replicates, **described)
 
     @property
     def n_points(self) -> int:

@@ -60,9 +60,9 @@ def prior_design(
     scenario: Scenario, *, spec: CalibrationSpec, draws: int, replicates: int, seed: int
 ) -> ParameterDesign:
     """N prior draws as design points, R worlds each, every world with luck of its own."""
-    from sim.experiments.params import design_from_sets
+    from sim.batch.design import ParameterDesign
 
-    return design_from_sets(
+    return ParameterDesign.from_sets(
         spec.sample_prior(draws, prior_seed(seed)),
         replicates,
         kind="calibration",

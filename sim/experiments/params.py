@@ -7,15 +7,11 @@ uncertainty ranges), so each refuses a bad key or value in the same words.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from sim.errors import UserError
 
 if TYPE_CHECKING:
-    from sim.batch.design import ParameterDesign
     from sim.scenario import Scenario
     from sim.schema import Param
 
@@ -79,14 +75,3 @@ def parse_number(text: str, what: str, option: str) -> float:
     if not math.isfinite(value):
         raise UserError(f"{option}: expected a finite number for {what}, got '{text}'")
     return value
-
-
-def design_from_sets(
-    sets: Mapping[str, np.ndarray], replicates: int, **described: Any
-) -> ParameterDesign:
-    """A design whose point p takes ``sets[key][p]`` for every key (the inverse of
-    `ParameterDesign.sets`); `described`: its kind, source and luck."""
-    from sim.batch.design import ParameterDesign
-
-    values = np.column_stack([np.asarray(v, float) for v in sets.values()])
-    return ParameterDesign(tuple(sets), values, replicates, **described)

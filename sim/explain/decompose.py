@@ -136,9 +136,9 @@ def coalition_design(
     Point c is coalition c (bit j set: player j takes B's values); replicate r has the
     luck of run r at every point (common random numbers), as the Shapley pairing needs.
     """
-    from sim.experiments.params import design_from_sets
+    from sim.batch.design import ParameterDesign
 
-    return design_from_sets(
+    return ParameterDesign.from_sets(
         game(scenario, mediator_a, mediator_b, table).sets,
         runs,
         kind="explain",
