@@ -204,18 +204,19 @@ def locations(
         for k, name in enumerate(PARTY_KEYS):
             out[f"actors.{party}.{name}"] = ("party", (p, k))
     # a term and a mediator have the same shape: scalars, then one table per party key
-    owners = (
-        ("terms.{}.", "term", TERM_KEYS, TERM_PARTY_KEYS, term_keys),
-        ("mediators.{}.conduct.", "med", CONDUCT_KEYS, MED_PARTY_KEYS, mediator_names),
-    )
-    for prefix, array, scalar_keys, party_tables, names in owners:
+    owners = (  # (key of owner i's scalars, key of its tables, arrays, fields, owners)
+        ("terms.{}.", "terms.{}.", "term", TERM_KEYS, TERM_PARTY_KEYS, term_keys),
+        ("mediators.{}.conduct.", "mediators.{}.", "med", CONDUCT_KEYS, MED_PARTY_KEYS,
+         mediator_names),
+    )  # fmt: skip
+    for scalars_at, tables_at, array, scalar_keys, party_tables, names in owners:
         for i, owner in enumerate(names):
             for k, name in enumerate(scalar_keys):
-                out[prefix.format(owner) + name] = (array, (i, k))
-            table_prefix = prefix.split("{}")[0] + owner
+                out[scalars_at.format(owner) + name] = (array, (i, k))
             for k, table in enumerate(party_tables):
                 for p, party in enumerate(party_keys):
-                    out[f"{table_prefix}.{table}.{party}"] = (f"{array}_party", (i, p, k))
+                    key = f"{tables_at.format(owner)}{table}.{party}"
+                    out[key] = (f"{array}_party", (i, p, k))
     for k, key in enumerate(GLOBAL_KEYS):
         out[key] = ("glob", (k,))
     return out
