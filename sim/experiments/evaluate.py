@@ -122,11 +122,10 @@ class PointResults:
             entry.get("luck", "replicate"),
         )
         labels = [v["label"] for v in manifest["variants"]]
-        runs = {
-            label: {c: frame.loc[frame["variant"] == label, c].to_numpy() for c in columns}
-            | {DESIGN_POINT: frame.loc[frame["variant"] == label, DESIGN_POINT].to_numpy()}
-            for label in labels
-        }
+        runs = {}
+        for label in labels:
+            rows = frame[frame["variant"] == label]
+            runs[label] = {c: rows[c].to_numpy() for c in [*columns, DESIGN_POINT]}
         return cls(design, int(manifest["seed"]), tuple(labels), runs)
 
 
