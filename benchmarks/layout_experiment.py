@@ -26,10 +26,10 @@ from __future__ import annotations
 import argparse
 import math
 import time
-from collections.abc import Callable
 
 import numpy as np
 from numba import njit
+from paired import alternate, summary  # benchmarks/paired.py, beside this script
 
 from sim.rules import drive
 from sim.rules import world as rules
@@ -182,29 +182,6 @@ def pack(ws: WorldSet) -> tuple[np.ndarray, np.ndarray]:
     return world, sets
 
 
-def paired(a: Callable[[], None], b: Callable[[], None], rounds: int) -> np.ndarray:
-    """CPU seconds of a and b, alternately (which goes first alternates too)."""
-    times = np.zeros((rounds, 2))
-    for i in range(rounds):
-        for j in (0, 1) if i % 2 else (1, 0):
-            start = time.process_time()
-            (a, b)[j]()
-            times[i, j] = time.process_time() - start
-    return times
-
-
-def report(label: str, names: tuple[str, str], times: np.ndarray, per: float) -> None:
-    ns = times / per * 1e9
-    ratio = ns[:, 1] / ns[:, 0]
-    q1, median, q3 = np.percentile(ratio, [25, 50, 75])
-    print(
-        f"{label}: {names[0]} median {np.median(ns[:, 0]):.1f} ns per world-step "
-        f"(10th percentile {np.percentile(ns[:, 0], 10):.1f}), {names[1]} "
-        f"{np.median(ns[:, 1]):.1f} ({np.percentile(ns[:, 1], 10):.1f}); "
-        f"{names[1]} / {names[0]}, paired: median {median:.3f} [IQR {q1:.3f}-{q3:.3f}]"
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=80)
@@ -224,12 +201,18 @@ def main() -> None:
     named = np.zeros(st.violated.shape, np.bool_)
     packed = np.zeros(st.violated.shape, np.bool_)
 
-    def run_named() -> None:
-        choose_named(st, pr, sc, ends, named)
+    n_terms = st.term_x.shape[1]
+    per_step = 1e9 / float(ends.sum())
 
-    def run_packed() -> None:
-        n_terms = st.term_x.shape[1]
+    def run_named() -> float:
+        start = time.process_time()
+        choose_named(st, pr, sc, ends, named)
+        return (time.process_time() - start) * per_step
+
+    def run_packed() -> float:
+        start = time.process_time()
         choose_packed(world, sets, st.key, st.stride, sc.side, n_terms, pr.fragility, ends, packed)
+        return (time.process_time() - start) * per_step
 
     run_named()
     run_packed()
@@ -237,8 +220,8 @@ def main() -> None:
     print(f"{ws.runs.size:,} worlds x {sc.n_steps} steps; the same decisions: {same}")
     if not same:
         raise SystemExit("the packed copy decides differently: fix it before timing")
-    per = float(ends.sum())
-    report("choose_all", ("named", "packed"), paired(run_named, run_packed, args.rounds), per)
+    ns = alternate(run_named, run_packed, args.rounds)
+    print(summary("choose_all", ("named", "packed"), ns))
 
     rng = np.random.default_rng(0)
     key = rng.integers(0, 2**63, 4096, dtype=np.uint64)
@@ -246,12 +229,20 @@ def main() -> None:
     out, block = np.zeros(1), np.zeros(16)
     draws_scalar(key[:16], stride[:16], 2, out)
     draws_lockstep(key[:16], stride[:16], 2, block, out)
-    times = paired(
-        lambda: draws_scalar(key, stride, 300, out),
-        lambda: draws_lockstep(key, stride, 300, block, out),
-        args.rounds // 4,
-    )
-    report("3 draws", ("one world at a time", "16 in lockstep"), times, key.size * 300)
+    per_draw_step = 1e9 / (key.size * 300)
+
+    def one_at_a_time() -> float:
+        start = time.process_time()
+        draws_scalar(key, stride, 300, out)
+        return (time.process_time() - start) * per_draw_step
+
+    def in_lockstep() -> float:
+        start = time.process_time()
+        draws_lockstep(key, stride, 300, block, out)
+        return (time.process_time() - start) * per_draw_step
+
+    ns = alternate(one_at_a_time, in_lockstep, args.rounds // 4)
+    print(summary("3 draws", ("one world at a time", "16 in lockstep"), ns))
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -54,9 +55,9 @@ def export_revision(revision: str, into: Path) -> Path:
     return into
 
 
-def timer(package: str, root: Path, mediator: str, n_worlds: int) -> Any:
-    """A function that runs the same worlds under `package` and returns (ns per
-    world-step in CPU time, world-steps)."""
+def timer(package: str, root: Path, mediator: str, n_worlds: int) -> tuple[Any, int]:
+    """A function that runs the same worlds under `package` and returns the CPU ns per
+    world-step, and the world-steps it runs (the same every call)."""
     modules: dict[str, ModuleType] = {
         name: importlib.import_module(f"{package}.{name}")
         for name in ("rules.drive", "scenario", "worlds")
@@ -66,13 +67,42 @@ def timer(package: str, root: Path, mediator: str, n_worlds: int) -> Any:
     run_worlds = modules["rules.drive"].run_worlds
     st, pr, sc = worlds.state, worlds.params, worlds.structure
 
-    def run() -> tuple[float, int]:
-        start = time.process_time()
-        steps = run_worlds(st, pr, sc, worlds.key, worlds.runs, worlds.psets, sc.n_steps)
-        return (time.process_time() - start) / steps * 1e9, steps
+    def steps() -> int:
+        return run_worlds(st, pr, sc, worlds.key, worlds.runs, worlds.psets, sc.n_steps)
 
-    run()  # compile, or load from the cache
-    return run
+    n_steps = steps()  # compile, or load from the cache
+
+    def run() -> float:
+        start = time.process_time()
+        steps()
+        return (time.process_time() - start) / n_steps * 1e9
+
+    return run, n_steps
+
+
+def alternate(a: Callable[[], float], b: Callable[[], float], rounds: int) -> np.ndarray:
+    """(rounds, 2): what a and b return, called alternately, each round's first side
+    alternating too, so that both meet the machine's slow and quick spells alike."""
+    out = np.zeros((rounds, 2))
+    for i in range(rounds):
+        for j in (0, 1) if i % 2 else (1, 0):
+            out[i, j] = (a, b)[j]()
+    return out
+
+
+def summary(label: str, names: tuple[str, str], ns: np.ndarray) -> str:
+    """Both sides' medians and 10th percentiles, and the paired ratio second / first."""
+    ratio = ns[:, 1] / ns[:, 0]
+    q1, median, q3 = np.percentile(ratio, [25, 50, 75])
+    p10 = np.percentile(ns, 10, axis=0)
+    sides = ", ".join(
+        f"{name} {np.median(ns[:, j]):.1f} ({p10[j]:.1f})" for j, name in enumerate(names)
+    )
+    return (
+        f"{label}, ns per world-step, median (10th percentile): {sides}\n"
+        f"  {names[1]} / {names[0]}: paired median {median:.3f} [IQR {q1:.3f}-{q3:.3f}]; "
+        f"10th percentiles {p10[1] / p10[0]:.3f}"
+    )
 
 
 def main() -> None:
@@ -87,27 +117,12 @@ def main() -> None:
         sys.path.insert(0, str(root))
         print(f"candidate: the working tree; baseline: {args.baseline}; {args.rounds} rounds")
         for mediator in args.mediators:
-            baseline = timer("sim_baseline", root, mediator, args.worlds)
-            candidate = timer("sim", REPO, mediator, args.worlds)
-            base_ns, cand_ns = [], []
-            for i in range(args.rounds):
-                order = (baseline, candidate) if i % 2 else (candidate, baseline)
-                (a, steps_a), (b, steps_b) = (f() for f in order)
-                if steps_a != steps_b:
-                    sys.exit(f"{mediator}: the two revisions run different histories")
-                first, second = (base_ns, cand_ns) if i % 2 else (cand_ns, base_ns)
-                first.append(a)
-                second.append(b)
-            ratio = np.array(cand_ns) / np.array(base_ns)
-            q1, median, q3 = np.percentile(ratio, [25, 50, 75])
-            fast = np.percentile(cand_ns, 10) / np.percentile(base_ns, 10)
-            print(
-                f"{mediator:8s} ns per world-step, median (10th percentile): baseline "
-                f"{np.median(base_ns):.1f} ({np.percentile(base_ns, 10):.1f}), candidate "
-                f"{np.median(cand_ns):.1f} ({np.percentile(cand_ns, 10):.1f})\n"
-                f"{'':8s} candidate / baseline: paired median {median:.3f} "
-                f"[IQR {q1:.3f}-{q3:.3f}]; 10th percentiles {fast:.3f}"
-            )
+            baseline, steps_a = timer("sim_baseline", root, mediator, args.worlds)
+            candidate, steps_b = timer("sim", REPO, mediator, args.worlds)
+            if steps_a != steps_b:
+                sys.exit(f"{mediator}: the two revisions run different histories")
+            ns = alternate(baseline, candidate, args.rounds)
+            print(summary(mediator, ("baseline", "candidate"), ns))
 
 
 if __name__ == "__main__":
